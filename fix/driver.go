@@ -1,0 +1,252 @@
+package fix
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dfix-dev/dfix/rewrite"
+)
+
+// MaxRounds bounds the fix loop: a file that still changes after this many rounds has
+// rules that do not settle, which is a dfix bug.
+const MaxRounds = 10
+
+// Options choose what the driver does.
+type Options struct {
+	Rules       []*Rule // the enabled rules
+	UnsafeFixes bool    // also apply Unsafe fixes
+	NoFix       bool    // only report; do not compute the fixed text
+}
+
+// Result is the outcome of running the rules over one file.
+type Result struct {
+	Doc *Document // the input as read
+	// Findings are the diagnostics on the input, in file order.
+	Findings []Diagnostic
+	// Output is the fixed text, Edits the same change as edits against the input.
+	Output []byte
+	Edits  []rewrite.Edit
+	// Fixed are the findings whose fixes were applied (possibly in a later round).
+	Fixed []Diagnostic
+	// Remaining are the diagnostics still found in Output, positions in OutputDoc.
+	Remaining []Diagnostic
+	OutputDoc *Document
+	// Problems are dfix's own failures: fixes dropped because they broke the file, or
+	// rules that did not settle.
+	Problems []Problem
+}
+
+// Document is a parsed file with the facts rules need.
+type Document = rewrite.Document
+
+// Changed reports whether the fixes changed the file.
+func (r *Result) Changed() bool { return len(r.Edits) > 0 }
+
+// Run parses src and runs the rules, applying their fixes until nothing changes.
+// The error is a *rewrite.ParseError when the input cannot be read as a Dockerfile.
+func Run(path string, src []byte, opts Options) (*Result, error) {
+	doc, err := rewrite.Parse(path, src)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Doc: doc, Output: src, OutputDoc: doc}
+	res.Findings = Check(doc, opts.Rules)
+	if opts.NoFix {
+		res.Remaining = res.Findings
+		return res, nil
+	}
+	blocked := map[string]bool{} // rules whose fixes are dropped for this file
+	for attempt := 0; attempt < 2; attempt++ {
+		settled := fixLoop(res, opts, blocked)
+		if settled {
+			break
+		}
+	}
+	return res, nil
+}
+
+// Check runs the rules over doc once and returns their findings, suppressions applied,
+// in file order.
+func Check(doc *rewrite.Document, rules []*Rule) []Diagnostic {
+	facts := computeFacts(doc)
+	sup := parseSuppressions(doc)
+	var out []Diagnostic
+	for _, r := range rules {
+		pass := &Pass{Doc: doc, Facts: facts}
+		pass.report = func(d Diagnostic) {
+			d.Rule = r
+			line := 0
+			if in := instructionAt(doc, d.Start); in != nil {
+				line = in.StartLine
+			}
+			if sup.Suppressed(r, line) {
+				return
+			}
+			out = append(out, d)
+		}
+		r.Check(pass)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Start != out[j].Start {
+			return out[i].Start < out[j].Start
+		}
+		return out[i].Rule.Name < out[j].Rule.Name
+	})
+	return out
+}
+
+func instructionAt(doc *rewrite.Document, off int) *rewrite.Instruction {
+	for _, in := range doc.Instructions {
+		if off >= in.Start && off < in.End {
+			return in
+		}
+	}
+	return nil
+}
+
+// fixLoop applies fixes round after round. It returns false when the rules did not
+// settle; it then blocks them and resets res so that the caller can try again.
+func fixLoop(res *Result, opts Options, blocked map[string]bool) bool {
+	orig := res.Doc.Src
+	comp := rewrite.NewComposer(orig)
+	doc := res.Doc
+	diags := res.Findings
+	var fixed []Diagnostic
+	var problems []Problem
+	for round := 0; ; round++ {
+		chosen := choose(diags, opts.UnsafeFixes, blocked)
+		if len(chosen) == 0 {
+			break
+		}
+		if round == MaxRounds {
+			names := map[string]bool{}
+			var list []string
+			for _, d := range chosen {
+				if !names[d.Rule.Name] {
+					names[d.Rule.Name] = true
+					list = append(list, d.Rule.Name)
+					blocked[d.Rule.Name] = true
+				}
+			}
+			sort.Strings(list)
+			res.Problems = append(res.Problems, Problem{Rule: strings.Join(list, ","),
+				Message: fmt.Sprintf("fixes did not settle after %d rounds; dropped (this is a dfix bug)", MaxRounds)})
+			return false
+		}
+		nextDoc, applied, dropped := applyRound(doc, chosen)
+		for _, d := range dropped {
+			blocked[d.Rule.Name] = true
+			problems = append(problems, Problem{Rule: d.Rule.Name, Line: doc.LineOf(d.Start),
+				Message: "fix \"" + d.Fix.Title + "\" would break the Dockerfile; dropped (this is a dfix bug)"})
+		}
+		if len(applied) == 0 {
+			diags = Check(doc, opts.Rules)
+			continue
+		}
+		var edits []rewrite.Edit
+		for _, d := range applied {
+			edits = append(edits, d.Fix.Edits...)
+		}
+		if err := comp.Apply(edits); err != nil {
+			// choose() never picks overlapping edits; reaching this is a bug.
+			problems = append(problems, Problem{Rule: applied[0].Rule.Name, Message: err.Error()})
+			break
+		}
+		fixed = append(fixed, applied...)
+		doc = nextDoc
+		diags = Check(doc, opts.Rules)
+	}
+	res.Output = comp.Text()
+	res.Edits = comp.Edits()
+	res.OutputDoc = doc
+	res.Fixed = fixed
+	res.Remaining = diags
+	res.Problems = append(res.Problems, problems...)
+	return true
+}
+
+// choose picks the applicable fixes of one round: in file order, each one whole,
+// skipping any whose edits overlap an already chosen fix.
+func choose(diags []Diagnostic, unsafe bool, blocked map[string]bool) []Diagnostic {
+	var chosen []Diagnostic
+	var taken []rewrite.Edit
+	for _, d := range diags {
+		if !d.Fixable(unsafe) || blocked[d.Rule.Name] || len(d.Fix.Edits) == 0 {
+			continue
+		}
+		ok := true
+		for _, e := range d.Fix.Edits {
+			for _, t := range taken {
+				if rewrite.Overlaps(e, t) {
+					ok = false
+				}
+			}
+		}
+		// A fix's own edits must not overlap each other either.
+		own := append([]rewrite.Edit(nil), d.Fix.Edits...)
+		if rewrite.Validate(own, 1<<62) != nil {
+			ok = false
+		}
+		if ok {
+			chosen = append(chosen, d)
+			taken = append(taken, d.Fix.Edits...)
+		}
+	}
+	return chosen
+}
+
+// applyRound applies the chosen fixes to doc and checks the result: it must parse when
+// the input did, and keep the same instructions. When it does not, fixes are tried one
+// by one and those that break the file are dropped.
+func applyRound(doc *rewrite.Document, chosen []Diagnostic) (*rewrite.Document, []Diagnostic, []Diagnostic) {
+	try := func(ds []Diagnostic) (*rewrite.Document, bool) {
+		var edits []rewrite.Edit
+		for _, d := range ds {
+			edits = append(edits, d.Fix.Edits...)
+		}
+		out, err := rewrite.Apply(doc.Src, edits)
+		if err != nil {
+			return nil, false
+		}
+		nd, err := rewrite.Parse(doc.Path, out)
+		if err != nil || !sameShape(doc, nd) {
+			return nil, false
+		}
+		return nd, true
+	}
+	if nd, ok := try(chosen); ok {
+		return nd, chosen, nil
+	}
+	var good, bad []Diagnostic
+	for _, d := range chosen {
+		if _, ok := try(append(append([]Diagnostic(nil), good...), d)); ok {
+			good = append(good, d)
+		} else {
+			bad = append(bad, d)
+		}
+	}
+	if len(good) == 0 {
+		return doc, nil, bad
+	}
+	nd, _ := try(good)
+	return nd, good, bad
+}
+
+// sameShape reports whether two parses have the same instructions in the same order,
+// so a fix that glued two instructions together (and still parses) is caught.
+func sameShape(a, b *rewrite.Document) bool {
+	if len(a.Instructions) != len(b.Instructions) {
+		return false
+	}
+	for i := range a.Instructions {
+		if a.Instructions[i].Keyword != b.Instructions[i].Keyword {
+			return false
+		}
+	}
+	return true
+}
+
+// Equal reports whether the fixed output equals the input.
+func (r *Result) Equal() bool { return bytes.Equal(r.Output, r.Doc.Src) }

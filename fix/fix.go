@@ -1,0 +1,140 @@
+// Package fix holds dfix's rules, the fixes they propose, and the driver that applies
+// them to a Dockerfile until nothing changes.
+package fix
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/dfix-dev/dfix/rewrite"
+)
+
+// Applicability says when a fix may be applied (ruff's model).
+type Applicability int
+
+const (
+	// DisplayOnly fixes are reported with advice and never applied.
+	DisplayOnly Applicability = iota
+	// Unsafe fixes may change what gets built; applied only with --unsafe-fixes.
+	Unsafe
+	// Safe fixes keep the exact meaning of the build; applied by default.
+	Safe
+)
+
+func (a Applicability) String() string {
+	switch a {
+	case Safe:
+		return "safe"
+	case Unsafe:
+		return "unsafe"
+	}
+	return "display-only"
+}
+
+// MarshalJSON writes the applicability as its name.
+func (a Applicability) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+
+// Fix is a change proposed for one diagnostic: byte-range edits against the text the
+// rule saw, applied whole or not at all.
+type Fix struct {
+	Title         string          `json:"title"` // a verb phrase: "Add --no-install-recommends"
+	Applicability Applicability   `json:"applicability"`
+	Edits         []rewrite.Edit  `json:"edits"`
+}
+
+// Diagnostic is one finding of a rule.
+type Diagnostic struct {
+	Rule    *Rule
+	Start   int // file offsets of the text the finding is about
+	End     int
+	Message string
+	Help    string // advice when there is no applicable fix
+	Fix     *Fix   // nil when the rule cannot propose one
+}
+
+// Position is a finding's place in a file, for output.
+type Position struct {
+	Line, Column       int
+	EndLine, EndColumn int
+}
+
+// PositionIn returns the diagnostic's position in doc.
+func (d *Diagnostic) PositionIn(doc *rewrite.Document) Position {
+	return Position{
+		Line: doc.LineOf(d.Start), Column: doc.Column(d.Start),
+		EndLine: doc.LineOf(max(d.Start, d.End-1)), EndColumn: doc.Column(d.End),
+	}
+}
+
+// Fixable reports whether the diagnostic's fix would be applied with or without
+// --unsafe-fixes.
+func (d *Diagnostic) Fixable(unsafe bool) bool {
+	if d.Fix == nil {
+		return false
+	}
+	return d.Fix.Applicability == Safe || unsafe && d.Fix.Applicability == Unsafe
+}
+
+// Pass is what a rule's check sees of one file.
+type Pass struct {
+	Doc    *rewrite.Document
+	Facts  *Facts
+	report func(Diagnostic)
+}
+
+// Report records a finding.
+func (p *Pass) Report(d Diagnostic) { p.report(d) }
+
+// Rule is a rule declared as data: everything the CLI, the docs and SARIF say about
+// it comes from here.
+type Rule struct {
+	Name          string        // kebab-case, the name users select
+	Title         string        // one line
+	Doc           string        // why it matters and what the fix does
+	Before, After string        // an example
+	Hadolint      []string      // hadolint codes, DLxxxx
+	BuildKit      []string      // BuildKit check names
+	Applicability Applicability // of the fix the rule proposes at best
+	Default       bool          // enabled without --select
+	Check         func(*Pass)   `json:"-"`
+}
+
+// Codes returns every name the rule answers to.
+func (r *Rule) Codes() []string {
+	return append(append([]string{r.Name}, r.Hadolint...), r.BuildKit...)
+}
+
+// Matches reports whether name (a rule name, hadolint code or BuildKit check, in any
+// case) designates r.
+func (r *Rule) Matches(name string) bool {
+	for _, c := range r.Codes() {
+		if strings.EqualFold(c, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Equivalents returns "DL3015, JSONArgsRecommended" for display.
+func (r *Rule) Equivalents() string {
+	return strings.Join(append(append([]string{}, r.Hadolint...), r.BuildKit...), ", ")
+}
+
+func (r *Rule) String() string { return r.Name }
+
+// Problem is something that went wrong inside dfix while fixing a file: a fix that
+// broke the file and was dropped, or rules that did not settle. The file is still
+// written without the offending fix.
+type Problem struct {
+	Rule    string
+	Line    int
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("line %d: %s: %s", p.Line, p.Rule, p.Message)
+	}
+	return fmt.Sprintf("%s: %s", p.Rule, p.Message)
+}

@@ -1,0 +1,91 @@
+package fix
+
+import (
+	"strings"
+
+	"github.com/dfix-dev/dfix/fix/shell"
+	"github.com/dfix-dev/dfix/rewrite"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// shellRuns returns the RUN instructions whose shell-form body dfix may read and
+// change: located exactly, no heredoc, under a POSIX shell, parsed by mvdan/sh.
+func shellRuns(p *Pass) []*shell.Script {
+	var out []*shell.Script
+	for _, in := range p.Doc.Instructions {
+		if in.Keyword != "run" || in.Heredoc || in.Logical == nil || in.Node.Attributes["json"] || !p.Facts.PosixShell(in) {
+			continue
+		}
+		s, err := shell.Parse(in)
+		if err != nil {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// aptGetValueOptions are apt-get options whose value is the next word.
+var aptGetValueOptions = map[string]bool{"-o": true, "--option": true, "-c": true, "--config-file": true, "-t": true, "--target-release": true, "--default-release": true}
+
+// aptGetSubcommand finds the subcommand of an apt-get call (the first word that is not
+// an option) and whether the call already says what to do about recommends.
+func aptGetSubcommand(c *syntax.CallExpr, from int) (sub int, recommendsSet bool) {
+	sub = -1
+	for j := from; j < len(c.Args); j++ {
+		v, ok := shell.PlainWord(c.Args[j])
+		if !ok {
+			if sub < 0 {
+				return -1, false // a computed subcommand: leave it alone
+			}
+			continue
+		}
+		if strings.Contains(v, "Install-Recommends") || v == "--no-install-recommends" || v == "--install-recommends" {
+			recommendsSet = true
+		}
+		if strings.HasPrefix(v, "-") {
+			if aptGetValueOptions[v] && j+1 < len(c.Args) {
+				if w, ok := shell.PlainWord(c.Args[j+1]); ok && strings.Contains(w, "Install-Recommends") {
+					recommendsSet = true
+				}
+				j++
+			}
+			continue
+		}
+		if sub < 0 {
+			sub = j
+		}
+	}
+	return sub, recommendsSet
+}
+
+func checkNoInstallRecommends(p *Pass) {
+	for _, s := range shellRuns(p) {
+		s.Calls(func(c *syntax.CallExpr) {
+			name, i := shell.CommandName(c)
+			if name != "apt-get" {
+				return
+			}
+			sub, set := aptGetSubcommand(c, i+1)
+			if sub < 0 || set {
+				return
+			}
+			if v, _ := shell.Lit(c.Args[sub]); v != "install" {
+				return
+			}
+			w := c.Args[sub]
+			start, end, _ := s.WordSpan(w)
+			at := s.FileEnd(w.End())
+			p.Report(Diagnostic{
+				Start:   start,
+				End:     end,
+				Message: "apt-get install without --no-install-recommends",
+				Fix: &Fix{
+					Title:         "Add --no-install-recommends",
+					Applicability: Unsafe,
+					Edits:         []rewrite.Edit{{Start: at, End: at, New: " --no-install-recommends"}},
+				},
+			})
+		})
+	}
+}

@@ -1,0 +1,97 @@
+package fix
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Rules returns every rule dfix knows, in name order. Each call returns fresh values,
+// so callers may not change shared state.
+func Rules() []*Rule {
+	rules := []*Rule{
+		{
+			Name:  "no-install-recommends",
+			Title: "apt-get install without --no-install-recommends",
+			Doc: "apt-get installs \"recommended\" packages by default: extra packages nobody " +
+				"asked for, which make the image bigger and widen its attack surface. The fix " +
+				"adds --no-install-recommends right after `install`. It is unsafe because the " +
+				"build may rely on a recommended package (say, ca-certificates); check that the " +
+				"image still works.",
+			Before:        "RUN apt-get update && apt-get install -y curl",
+			After:         "RUN apt-get update && apt-get install --no-install-recommends -y curl",
+			Hadolint:      []string{"DL3015"},
+			Applicability: Unsafe,
+			Default:       true,
+			Check:         checkNoInstallRecommends,
+		},
+		{
+			Name:  "exec-form",
+			Title: "CMD or ENTRYPOINT in shell form",
+			Doc: "In shell form the command runs as `/bin/sh -c \"...\"`: the shell is PID 1, " +
+				"so the program does not get SIGTERM on `docker stop` and is killed after the " +
+				"timeout. When every word is plain text, the fix writes the JSON (exec) form, " +
+				"dropping a leading `exec`. For CMD this keeps the meaning and is safe. For " +
+				"ENTRYPOINT it is unsafe: in exec form the CMD and the arguments of `docker run` " +
+				"are appended to it, in shell form they are ignored. When the command needs a " +
+				"shell ($VAR, globs, pipes, &&, redirections), it is reported with advice only.",
+			Before:        "CMD python app.py --port 8080",
+			After:         `CMD ["python", "app.py", "--port", "8080"]`,
+			Hadolint:      []string{"DL3025"},
+			BuildKit:      []string{"JSONArgsRecommended"},
+			Applicability: Safe,
+			Default:       true,
+			Check:         checkExecForm,
+		},
+	}
+	sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
+	return rules
+}
+
+// Lookup finds a rule by name, hadolint code or BuildKit check name.
+func Lookup(rules []*Rule, name string) *Rule {
+	for _, r := range rules {
+		if r.Matches(name) {
+			return r
+		}
+	}
+	return nil
+}
+
+// Select returns the rules enabled by --select and --ignore. With no selection the
+// default rules are enabled; "all" selects every rule. Unknown names are an error.
+func Select(rules []*Rule, sel, ignore []string) ([]*Rule, error) {
+	on := map[*Rule]bool{}
+	if len(sel) == 0 {
+		for _, r := range rules {
+			on[r] = r.Default
+		}
+	}
+	for _, n := range sel {
+		if strings.EqualFold(n, "all") {
+			for _, r := range rules {
+				on[r] = true
+			}
+			continue
+		}
+		r := Lookup(rules, n)
+		if r == nil {
+			return nil, fmt.Errorf("--select: unknown rule %q (see `dfix rules`)", n)
+		}
+		on[r] = true
+	}
+	for _, n := range ignore {
+		r := Lookup(rules, n)
+		if r == nil {
+			return nil, fmt.Errorf("--ignore: unknown rule %q (see `dfix rules`)", n)
+		}
+		on[r] = false
+	}
+	var out []*Rule
+	for _, r := range rules {
+		if on[r] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

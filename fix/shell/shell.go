@@ -1,0 +1,132 @@
+// Package shell parses the shell text inside Dockerfile instructions with
+// mvdan.cc/sh/v3/syntax over the instruction's logical line, and maps shell positions
+// back to file offsets.
+package shell
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/dfix-dev/dfix/rewrite"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Script is a shell program parsed from an instruction's arguments.
+type Script struct {
+	In   *rewrite.Instruction
+	File *syntax.File
+	Text string // the shell text, as parsed
+	base int    // logical offset where Text begins
+}
+
+// Parse parses the arguments of a shell-form instruction (RUN, CMD, ENTRYPOINT).
+func Parse(in *rewrite.Instruction) (*Script, error) {
+	if in.Logical == nil {
+		return nil, fmt.Errorf("line %d: instruction text could not be located exactly", in.StartLine)
+	}
+	text := in.Args()
+	p := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash))
+	f, err := p.Parse(strings.NewReader(text), "")
+	if err != nil {
+		return nil, err
+	}
+	return &Script{In: in, File: f, Text: text, base: in.ArgsStart}, nil
+}
+
+// Logical returns the logical offset of a shell position.
+func (s *Script) Logical(p syntax.Pos) int { return s.base + int(p.Offset()) }
+
+// FileOffset returns the file offset of a shell position.
+func (s *Script) FileOffset(p syntax.Pos) int { return s.In.Logical.Off[s.Logical(p)] }
+
+// FileEnd returns the file offset just after the byte before end: where to insert text
+// right after a node that ends at end, staying on the node's own line.
+func (s *Script) FileEnd(end syntax.Pos) int {
+	i := s.Logical(end)
+	if i == 0 {
+		return s.In.Logical.Off[0]
+	}
+	return s.In.Logical.Off[i-1] + 1
+}
+
+// WordSpan returns the file range of a word and whether it lies on one line.
+func (s *Script) WordSpan(w *syntax.Word) (start, end int, ok bool) {
+	return s.In.Logical.FileSpan(s.Logical(w.Pos()), s.Logical(w.End()))
+}
+
+// Lit returns the literal value of a word made only of unquoted literal text, and false
+// for anything else (quotes, expansions).
+func Lit(w *syntax.Word) (string, bool) {
+	if w == nil || len(w.Parts) != 1 {
+		return "", false
+	}
+	l, ok := w.Parts[0].(*syntax.Lit)
+	if !ok {
+		return "", false
+	}
+	return l.Value, true
+}
+
+// PlainWord returns the value of a word that means the same as its text in every
+// shell: literal text, or quoted text without expansions, escapes, globs or tildes.
+func PlainWord(w *syntax.Word) (string, bool) {
+	var b strings.Builder
+	for _, part := range w.Parts {
+		switch p := part.(type) {
+		case *syntax.Lit:
+			if strings.ContainsAny(p.Value, "\\*?[]{}~$`") {
+				return "", false
+			}
+			b.WriteString(p.Value)
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				return "", false
+			}
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			if p.Dollar {
+				return "", false
+			}
+			for _, q := range p.Parts {
+				l, ok := q.(*syntax.Lit)
+				if !ok || strings.ContainsAny(l.Value, "\\$`") {
+					return "", false
+				}
+				b.WriteString(l.Value)
+			}
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+// Calls visits every simple command of the script, also inside &&/|| chains,
+// pipelines, subshells, blocks, if/while/for/case bodies and functions.
+func (s *Script) Calls(fn func(*syntax.CallExpr)) {
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 {
+			fn(c)
+		}
+		return true
+	})
+}
+
+// CommandName returns the base name of a call's program, skipping a leading `sudo`
+// (without options): "apt-get" for `/usr/bin/apt-get` or `sudo apt-get`. The second
+// result is the index of that word in c.Args.
+func CommandName(c *syntax.CallExpr) (string, int) {
+	for i, w := range c.Args {
+		v, ok := Lit(w)
+		if !ok {
+			return "", -1
+		}
+		name := path.Base(v)
+		if name == "sudo" && i+1 < len(c.Args) {
+			continue
+		}
+		return name, i
+	}
+	return "", -1
+}

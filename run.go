@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dfix-dev/dfix/fix"
+	"github.com/dfix-dev/dfix/rewrite"
+	"github.com/urfave/cli/v2"
+)
+
+type mode int
+
+const (
+	modeCheck mode = iota // report findings
+	modeDiff              // print a unified diff
+	modeList              // print the paths fixes would change
+	modeWrite             // fix in place
+)
+
+// config is everything one invocation decided from its flags.
+type config struct {
+	mode          mode
+	rules         []*fix.Rule
+	unsafe        bool
+	format        string
+	jobs          int
+	quiet         bool
+	exitZero      bool
+	color         bool
+	progress      bool
+	stdinFilename string
+	stdin         io.Reader
+	stdout        io.Writer
+	stderr        io.Writer
+}
+
+func configFrom(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) (*config, error) {
+	cfg := &config{
+		unsafe: c.Bool("unsafe-fixes"), format: c.String("format"), jobs: c.Int("jobs"),
+		quiet: c.Bool("quiet"), exitZero: c.Bool("exit-zero"), stdinFilename: c.String("stdin-filename"),
+		stdin: stdin, stdout: stdout, stderr: stderr,
+	}
+	n := 0
+	for _, m := range []struct {
+		flag string
+		mode mode
+	}{{"diff", modeDiff}, {"list", modeList}, {"write", modeWrite}} {
+		if c.Bool(m.flag) {
+			cfg.mode = m.mode
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, errors.New("--diff, --list and --write exclude each other")
+	}
+	switch cfg.format {
+	case "text", "json", "sarif", "github":
+	default:
+		return nil, fmt.Errorf("--format: %q is not text, json, sarif or github", cfg.format)
+	}
+	if cfg.jobs < 1 {
+		return nil, fmt.Errorf("--jobs: %d is not a positive number", cfg.jobs)
+	}
+	var err error
+	if cfg.rules, err = fix.Select(fix.Rules(), splitList(c.StringSlice("select")), splitList(c.StringSlice("ignore"))); err != nil {
+		return nil, err
+	}
+	if cfg.color, err = useColor(c.String("color"), stdout); err != nil {
+		return nil, err
+	}
+	cfg.progress = !cfg.quiet && isTerminal(stderr)
+	return cfg, nil
+}
+
+// splitList accepts both --select a,b and --select a --select b.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// fileResult is what processing one file produced, printed in input order.
+type fileResult struct {
+	path    string
+	res     *fix.Result
+	err     error  // could not read, parse or write
+	note    string // skipped, with the reason
+	changed bool
+	written bool
+}
+
+func (cfg *config) runPaths(ctx context.Context, args []string) int {
+	stdinMode := len(args) == 1 && args[0] == "-"
+	if len(args) == 0 {
+		if stdinPiped(cfg.stdin) {
+			stdinMode = true
+		} else {
+			fmt.Fprintln(cfg.stderr, "dfix: no PATH given (use `dfix .` for the current folder, `-` for standard input; see dfix --help)")
+			return exitError
+		}
+	}
+	if stdinMode {
+		return cfg.runStdin()
+	}
+	for _, a := range args {
+		if a == "-" {
+			fmt.Fprintln(cfg.stderr, "dfix: \"-\" (standard input) cannot be mixed with other paths")
+			return exitError
+		}
+	}
+	files, walkErrs := discover(args)
+	code := exitClean
+	for _, err := range walkErrs {
+		fmt.Fprintln(cfg.stderr, "dfix:", err)
+		code = exitError
+	}
+	results := cfg.process(ctx, files)
+	rep := newReporter(cfg)
+	for r := range results {
+		code = max(code, rep.file(r))
+	}
+	code = max(code, rep.finish())
+	if ctx.Err() != nil {
+		fmt.Fprintln(cfg.stderr, "dfix: interrupted; files not yet processed were left as they were")
+		code = exitError
+	}
+	if code == exitFindings && cfg.exitZero {
+		code = exitClean
+	}
+	return code
+}
+
+// process runs the files through a pool of workers and yields their results in input
+// order, as soon as each one and all before it are done.
+func (cfg *config) process(ctx context.Context, files []string) <-chan *fileResult {
+	slots := make([]chan *fileResult, len(files))
+	for i := range slots {
+		slots[i] = make(chan *fileResult, 1)
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(cfg.jobs, max(len(files), 1)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				slots[i] <- cfg.processFile(files[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				for j := i; j < len(files); j++ {
+					slots[j] <- nil
+				}
+				return
+			}
+		}
+	}()
+	out := make(chan *fileResult)
+	go func() {
+		defer close(out)
+		prog := newProgress(cfg, len(files))
+		for i := range slots {
+			r := <-slots[i]
+			prog.step(i + 1)
+			if r != nil {
+				out <- r
+			}
+		}
+		prog.done()
+		wg.Wait()
+	}()
+	return out
+}
+
+func (cfg *config) processFile(path string) (fr *fileResult) {
+	fr = &fileResult{path: path}
+	defer func() {
+		// A panic is a dfix bug: report it against the file and go on with the batch.
+		if p := recover(); p != nil {
+			fr.err = fmt.Errorf("%s: internal error (a dfix bug, please report it): %v", path, p)
+		}
+	}()
+	snap, err := rewrite.ReadFile(path)
+	if err != nil {
+		fr.err = err
+		return fr
+	}
+	fr.res, fr.note, fr.err = cfg.fixBytes(path, snap.Data)
+	if fr.res == nil {
+		return fr
+	}
+	fr.changed = fr.res.Changed()
+	if cfg.mode == modeWrite && fr.changed {
+		if err := snap.WriteFile(fr.res.Output); err != nil {
+			fr.err = err
+			return fr
+		}
+		fr.written = true
+	}
+	return fr
+}
+
+// fixBytes runs the rules on one file's bytes. A file whose # syntax= directive names
+// another frontend is skipped with a note.
+func (cfg *config) fixBytes(name string, src []byte) (*fix.Result, string, error) {
+	if fe := foreignFrontend(src); fe != "" {
+		return nil, fmt.Sprintf("skipped: # syntax=%s is not a Dockerfile frontend", fe), nil
+	}
+	res, err := fix.Run(name, src, fix.Options{Rules: cfg.rules, UnsafeFixes: cfg.unsafe, NoFix: cfg.mode == modeCheck})
+	return res, "", err
+}
+
+// foreignFrontend returns the # syntax= image when it is not a Dockerfile frontend
+// (docker/dockerfile, docker/dockerfile-upstream, and their mirrors).
+func foreignFrontend(src []byte) string {
+	for _, line := range strings.SplitN(string(bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF})), "\n", 8) {
+		t := strings.TrimSpace(line)
+		if !strings.HasPrefix(t, "#") {
+			break
+		}
+		k, v, ok := strings.Cut(strings.TrimSpace(t[1:]), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "syntax") {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		name, _, _ := strings.Cut(v, "@")
+		if c := strings.LastIndex(name, ":"); c > strings.LastIndex(name, "/") {
+			name = name[:c]
+		}
+		if strings.HasPrefix(path.Base(name), "dockerfile") {
+			return ""
+		}
+		return v
+	}
+	return ""
+}
+
+func (cfg *config) runStdin() int {
+	src, err := io.ReadAll(cfg.stdin)
+	name := cfg.stdinFilename
+	if name == "" {
+		name = "-"
+	}
+	if err != nil {
+		fmt.Fprintf(cfg.stderr, "dfix: %s: reading standard input: %v\n", name, err)
+		return exitError
+	}
+	fr := &fileResult{path: name}
+	mode := cfg.mode
+	if mode == modeCheck && cfg.format == "text" {
+		cfg.mode = modeWrite // standard input in, fixed file out, like gofmt and shfmt
+	}
+	fr.res, fr.note, fr.err = cfg.fixBytes(name, src)
+	cfg.mode = mode
+	if fr.res != nil {
+		fr.changed = fr.res.Changed()
+	}
+	rep := newReporter(cfg)
+	rep.stdin = true
+	code := rep.file(fr)
+	if fr.err != nil || fr.note != "" {
+		if mode == modeWrite || mode == modeCheck && cfg.format == "text" {
+			_, _ = cfg.stdout.Write(src) // a filter never loses its input
+		}
+	} else if mode == modeWrite || mode == modeCheck && cfg.format == "text" {
+		_, _ = cfg.stdout.Write(fr.res.Output)
+	}
+	code = max(code, rep.finish())
+	if code == exitFindings && cfg.exitZero {
+		code = exitClean
+	}
+	return code
+}
+
+// displayPath is the path as a diff label and in messages: slash-separated, relative
+// as the user gave it.
+func displayPath(p string) string {
+	p = filepath.ToSlash(p)
+	return strings.TrimPrefix(p, "./")
+}
+
+// stdinPiped reports whether standard input is a pipe or a file, not a terminal or
+// /dev/null: then `dfix` with no PATH reads it.
+func stdinPiped(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return r != nil
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&(os.ModeCharDevice|os.ModeDevice) == 0
+}

@@ -38,9 +38,9 @@ func (a Applicability) MarshalJSON() ([]byte, error) { return json.Marshal(a.Str
 // Fix is a change proposed for one diagnostic: byte-range edits against the text the
 // rule saw, applied whole or not at all.
 type Fix struct {
-	Title         string          `json:"title"` // a verb phrase: "Add --no-install-recommends"
-	Applicability Applicability   `json:"applicability"`
-	Edits         []rewrite.Edit  `json:"edits"`
+	Title         string         `json:"title"` // a verb phrase: "Add --no-install-recommends"
+	Applicability Applicability  `json:"applicability"`
+	Edits         []rewrite.Edit `json:"edits"`
 }
 
 // Diagnostic is one finding of a rule.

@@ -34,10 +34,11 @@ func main() {
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
-// valueFlags are the flags that take a value, for moving flags before paths.
+// valueFlags are the flags that take a value, for moving flags before paths. Keys are
+// bare names: like Go's flag package, urfave/cli takes -name and --name alike.
 var valueFlags = map[string]bool{
-	"--select": true, "--ignore": true, "--format": true, "-j": true, "--jobs": true,
-	"--stdin-filename": true, "--color": true,
+	"select": true, "ignore": true, "format": true, "j": true, "jobs": true,
+	"stdin-filename": true, "color": true,
 }
 
 // reorderArgs moves flags written after paths before them: urfave/cli, like Go's flag
@@ -58,7 +59,7 @@ func reorderArgs(args []string) []string {
 			i = len(rest)
 		case strings.HasPrefix(a, "-") && a != "-":
 			flags = append(flags, a)
-			if !strings.Contains(a, "=") && valueFlags[a] && i+1 < len(rest) {
+			if !strings.Contains(a, "=") && valueFlags[strings.TrimLeft(a, "-")] && i+1 < len(rest) {
 				flags = append(flags, rest[i+1])
 				i++
 			}
@@ -178,7 +179,8 @@ func isTerminal(w io.Writer) bool {
 }
 
 // useColor decides colour the way shfmt and most CLIs do: --color wins, then NO_COLOR
-// (any value) turns it off, FORCE_COLOR on, else only on a terminal.
+// (any non-empty value, as no-color.org says) turns it off, FORCE_COLOR (non-empty,
+// not 0) on, else only on a terminal.
 func useColor(mode string, w io.Writer) (bool, error) {
 	switch mode {
 	case "always":
@@ -189,10 +191,10 @@ func useColor(mode string, w io.Writer) (bool, error) {
 	default:
 		return false, fmt.Errorf("--color: %q is not auto, always or never", mode)
 	}
-	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+	if os.Getenv("NO_COLOR") != "" {
 		return false, nil
 	}
-	if v, ok := os.LookupEnv("FORCE_COLOR"); ok && v != "0" {
+	if v := os.Getenv("FORCE_COLOR"); v != "" && v != "0" {
 		return true, nil
 	}
 	return isTerminal(w), nil

@@ -77,7 +77,6 @@ func record(path string, doc *rewrite.Document, d fix.Diagnostic, fixed bool) fi
 // file reports one file and returns its exit code.
 func (rp *reporter) file(fr *fileResult) int {
 	cfg := rp.cfg
-	rp.files++
 	if fr.err != nil {
 		rp.errors++
 		fmt.Fprintln(cfg.stderr, "dfix:", fr.err)
@@ -87,6 +86,7 @@ func (rp *reporter) file(fr *fileResult) int {
 		fmt.Fprintf(cfg.stderr, "dfix: %s: %s\n", displayPath(fr.path), fr.note)
 		return exitClean
 	}
+	rp.files++ // checked: not the files that failed or were skipped
 	res := fr.res
 	for _, p := range res.Problems {
 		fmt.Fprintf(cfg.stderr, "dfix: %s: internal error: %s\n", displayPath(fr.path), p)

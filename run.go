@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/dfix-dev/dfix/fix"
 	"github.com/dfix-dev/dfix/rewrite"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/urfave/cli/v2"
 )
 
@@ -232,28 +232,22 @@ func (cfg *config) fixBytes(name string, src []byte) (*fix.Result, string, error
 }
 
 // foreignFrontend returns the # syntax= image when it is not a Dockerfile frontend
-// (docker/dockerfile, docker/dockerfile-upstream, and their mirrors).
+// (docker/dockerfile, docker/dockerfile-upstream, and their mirrors). The directive is
+// found with BuildKit's own DetectSyntax, which is what picks the frontend at build
+// time: a `# syntax=` after a plain comment is no directive.
 func foreignFrontend(src []byte) string {
-	for _, line := range strings.SplitN(string(bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF})), "\n", 8) {
-		t := strings.TrimSpace(line)
-		if !strings.HasPrefix(t, "#") {
-			break
-		}
-		k, v, ok := strings.Cut(strings.TrimSpace(t[1:]), "=")
-		if !ok || !strings.EqualFold(strings.TrimSpace(k), "syntax") {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		name, _, _ := strings.Cut(v, "@")
-		if c := strings.LastIndex(name, ":"); c > strings.LastIndex(name, "/") {
-			name = name[:c]
-		}
-		if strings.HasPrefix(path.Base(name), "dockerfile") {
-			return ""
-		}
-		return v
+	v, _, _, ok := parser.DetectSyntax(src)
+	if !ok {
+		return ""
 	}
-	return ""
+	name, _, _ := strings.Cut(v, "@")
+	if c := strings.LastIndex(name, ":"); c > strings.LastIndex(name, "/") {
+		name = name[:c]
+	}
+	if strings.HasPrefix(path.Base(name), "dockerfile") {
+		return ""
+	}
+	return v
 }
 
 func (cfg *config) runStdin() int {

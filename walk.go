@@ -107,8 +107,18 @@ func (g *gitignores) ignored(path string, isDir bool) bool {
 func discover(paths []string) (files []string, errs []error) {
 	seen := map[string]bool{}
 	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
+		// One file reached twice (./Dockerfile and Dockerfile, a folder and a file in
+		// it, a symlink and its target) is processed once: twice would print it twice
+		// in a diff and make two concurrent -w writes race.
+		key := p
+		if abs, err := filepath.Abs(p); err == nil {
+			key = abs
+			if real, err := filepath.EvalSymlinks(abs); err == nil {
+				key = real
+			}
+		}
+		if !seen[key] {
+			seen[key] = true
 			files = append(files, p)
 		}
 	}
@@ -119,20 +129,32 @@ func discover(paths []string) (files []string, errs []error) {
 			continue
 		}
 		gi := newGitignores(p)
+		root := p
+		if lfi, err := os.Lstat(p); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
+			// WalkDir does not follow a symlinked root: walk the folder it names.
+			root = p + string(filepath.Separator)
+		}
 		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				if path == p {
+				if path == root {
 					return err
 				}
 				errs = append(errs, err)
 				return nil
 			}
 			if d.IsDir() {
-				if path != p && (skipDirs[d.Name()] || gi.ignored(path, true)) {
+				if path != root && (skipDirs[d.Name()] || gi.ignored(path, true)) {
 					return filepath.SkipDir
 				}
 				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				// A symlink to a folder (say dockerfiles -> ../shared) is not followed,
+				// like any folder symlink in a walk, and is not a file to report.
+				if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+					return nil
+				}
 			}
 			if isDockerfileName(d.Name()) && !gi.ignored(path, false) {
 				found = append(found, path)

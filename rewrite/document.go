@@ -112,7 +112,15 @@ func Parse(path string, src []byte) (*Document, error) {
 		if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
 			line = le.Locations[0][0].Start.Line
 		}
-		return nil, &ParseError{Path: path, Line: line, Err: errors.Unwrap(err)}
+		inner := errors.Unwrap(err)
+		msg := inner.Error()
+		switch {
+		case strings.Contains(msg, "no instructions"):
+			line = 0 // BuildKit points past the end; the whole file is the problem
+		case strings.Contains(msg, "escape token") || strings.Contains(msg, "parser directive"):
+			line++ // directive errors are reported before BuildKit counts the line
+		}
+		return nil, &ParseError{Path: path, Line: line, Err: inner}
 	}
 	d.Result = res
 	d.Escape = byte(res.EscapeToken)

@@ -296,7 +296,7 @@ func printRules(w io.Writer, rules []*fix.Rule, format string) error {
 		if r.Default {
 			def = "on"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Applicability, def, r.Equivalents(), r.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.FixSummary(), def, r.Equivalents(), r.Title)
 	}
 	return tw.Flush()
 }
@@ -307,7 +307,7 @@ func explain(w io.Writer, r *fix.Rule) {
 		def = "on by default"
 	}
 	fmt.Fprintf(w, "%s: %s\n\n", r.Name, r.Title)
-	fmt.Fprintf(w, "Fix: %s. %s.", r.Applicability, capitalize(def))
+	fmt.Fprintf(w, "Fix: %s. %s.", r.FixSummary(), capitalize(def))
 	if len(r.Hadolint) > 0 {
 		fmt.Fprintf(w, " hadolint: %s.", strings.Join(r.Hadolint, ", "))
 	}

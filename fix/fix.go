@@ -89,15 +89,27 @@ func (p *Pass) Report(d Diagnostic) { p.report(d) }
 // Rule is a rule declared as data: everything the CLI, the docs and SARIF say about
 // it comes from here.
 type Rule struct {
-	Name          string        // kebab-case, the name users select
-	Title         string        // one line
-	Doc           string        // why it matters and what the fix does
-	Before, After string        // an example
-	Hadolint      []string      // hadolint codes, DLxxxx
-	BuildKit      []string      // BuildKit check names
-	Applicability Applicability // of the fix the rule proposes at best
-	Default       bool          // enabled without --select
-	Check         func(*Pass)   `json:"-"`
+	Name          string        `json:"name"`  // kebab-case, the name users select
+	Title         string        `json:"title"` // one line
+	Doc           string        `json:"doc"`   // why it matters and what the fix does
+	Before        string        `json:"before"`
+	After         string        `json:"after"`
+	Hadolint      []string      `json:"hadolint,omitempty"` // hadolint codes, DLxxxx
+	BuildKit      []string      `json:"buildkit,omitempty"` // BuildKit check names
+	Applicability Applicability `json:"applicability"`      // of the fix the rule proposes at best
+	// FixNote qualifies the applicability when it depends on the case
+	// ("unsafe for ENTRYPOINT").
+	FixNote string      `json:"fix_note,omitempty"`
+	Default bool        `json:"default"` // enabled without --select
+	Check   func(*Pass) `json:"-"`
+}
+
+// FixSummary is the applicability as shown to people: "safe (unsafe for ENTRYPOINT)".
+func (r *Rule) FixSummary() string {
+	if r.FixNote != "" {
+		return r.Applicability.String() + " (" + r.FixNote + ")"
+	}
+	return r.Applicability.String()
 }
 
 // Codes returns every name the rule answers to.

@@ -40,6 +40,7 @@ func Rules() []*Rule {
 			Hadolint:      []string{"DL3025"},
 			BuildKit:      []string{"JSONArgsRecommended"},
 			Applicability: Safe,
+			FixNote:       "unsafe for ENTRYPOINT",
 			Default:       true,
 			Check:         checkExecForm,
 		},

@@ -15,8 +15,9 @@ import (
 //	# hadolint ignore=DL3015             # hadolint global ignore=DL3015
 //	# check=skip=JSONArgsRecommended     (BuildKit parser directive)
 type Suppressions struct {
-	global []string
-	byLine map[int][]string // 1-based instruction start line -> names
+	global    []string
+	checkSkip []string         // from # check=skip=: "all" there means every BuildKit check
+	byLine    map[int][]string // 1-based instruction start line -> names
 }
 
 var suppressRe = regexp.MustCompile(`^#\s*(dfix|hadolint)\s+(global\s+)?ignore\s*=\s*(.*)$`)
@@ -41,7 +42,7 @@ func parseSuppressions(doc *rewrite.Document) *Suppressions {
 		for _, part := range strings.Split(dir.Value, ";") {
 			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 			if ok && strings.TrimSpace(k) == "skip" {
-				s.global = append(s.global, splitNames(v)...)
+				s.checkSkip = append(s.checkSkip, splitNames(v)...)
 			}
 		}
 	}
@@ -73,6 +74,11 @@ func parseSuppressions(doc *rewrite.Document) *Suppressions {
 
 // Suppressed reports whether rule r is turned off for the instruction starting at line.
 func (s *Suppressions) Suppressed(r *Rule, line int) bool {
+	for _, n := range s.checkSkip {
+		if strings.EqualFold(n, "all") && len(r.BuildKit) > 0 || r.Matches(n) {
+			return true
+		}
+	}
 	for _, n := range s.global {
 		if strings.EqualFold(n, "all") || r.Matches(n) {
 			return true

@@ -141,7 +141,7 @@ func (d *Document) check() error {
 	}
 	for li := 0; li < d.NumLines(); li++ {
 		b := d.lineBytes(li)
-		if len(b) > MaxLine {
+		if len(bytes.TrimRight(b, "\r\n")) > MaxLine {
 			return &ParseError{Path: d.Path, Line: li + 1, Err: ErrLineTooBig}
 		}
 		if !utf8.Valid(b) {

@@ -283,6 +283,10 @@ func (p *progress) done() {
 }
 
 func printRules(w io.Writer, rules []*fix.Rule, format string) error {
+	if format == "markdown" {
+		_, err := io.WriteString(w, fix.MarkdownTable(rules))
+		return err
+	}
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

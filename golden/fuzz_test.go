@@ -26,7 +26,7 @@ func FuzzPipeline(f *testing.F) {
 		}
 	}
 	if d := os.Getenv("DFIX_CORPUS"); d != "" {
-		seeds, _ := filepath.Glob(filepath.Join(d, "docker-library__*", "*", "*", "Dockerfile"))
+		seeds, _ := filepath.Glob(filepath.Join(fromModuleRoot(f, d), "docker-library__*", "*", "*", "Dockerfile"))
 		for _, s := range seeds {
 			if b, err := os.ReadFile(s); err == nil {
 				f.Add(b)

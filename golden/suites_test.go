@@ -17,13 +17,34 @@ import (
 func suitesDir(t testing.TB) string {
 	t.Helper()
 	if d := os.Getenv("DFIX_SUITES"); d != "" {
-		return d
+		return fromModuleRoot(t, d)
 	}
 	if c := os.Getenv("DFIX_CORPUS"); c != "" {
-		return filepath.Join(c, "..", "suites")
+		return filepath.Join(fromModuleRoot(t, c), "..", "suites")
 	}
 	t.Skip("DFIX_CORPUS (or DFIX_SUITES) is not set: skipping the tests on other projects' test files")
 	return ""
+}
+
+// fromModuleRoot resolves a relative path the way the user meant it: against the
+// module root where `go test ./...` was typed, not the package folder the test runs in.
+func fromModuleRoot(t testing.TB, p string) string {
+	t.Helper()
+	if filepath.IsAbs(p) {
+		return p
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(d, p)
+		}
+		if filepath.Dir(d) == d {
+			return p
+		}
+	}
 }
 
 func allRules(t testing.TB, unsafe bool) fix.Options {

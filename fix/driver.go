@@ -211,7 +211,7 @@ func applyRound(doc *rewrite.Document, chosen []Diagnostic) (*rewrite.Document, 
 			return nil, false
 		}
 		nd, err := rewrite.Parse(doc.Path, out)
-		if err != nil || !sameShape(doc, nd) {
+		if err != nil || !sameShape(doc, nd, ds) {
 			return nil, false
 		}
 		return nd, true
@@ -234,14 +234,40 @@ func applyRound(doc *rewrite.Document, chosen []Diagnostic) (*rewrite.Document, 
 	return nd, good, bad
 }
 
-// sameShape reports whether two parses have the same instructions in the same order,
-// so a fix that glued two instructions together (and still parses) is caught.
-func sameShape(a, b *rewrite.Document) bool {
-	if len(a.Instructions) != len(b.Instructions) {
-		return false
+// sameShape reports whether the re-parsed file has the instructions the applied fixes
+// promise: the same list in the same order when no fix restructures it, else the same
+// count of each keyword after the fixes' declared changes. A fix that glued two
+// instructions together (and still parses) is caught here.
+func sameShape(a, b *rewrite.Document, applied []Diagnostic) bool {
+	delta := map[string]int{}
+	for _, d := range applied {
+		for k, n := range d.Fix.Instructions {
+			delta[k] += n
+		}
 	}
-	for i := range a.Instructions {
-		if a.Instructions[i].Keyword != b.Instructions[i].Keyword {
+	if len(delta) == 0 {
+		if len(a.Instructions) != len(b.Instructions) {
+			return false
+		}
+		for i := range a.Instructions {
+			if a.Instructions[i].Keyword != b.Instructions[i].Keyword {
+				return false
+			}
+		}
+		return true
+	}
+	count := map[string]int{}
+	for _, in := range a.Instructions {
+		count[in.Keyword]++
+	}
+	for k, n := range delta {
+		count[k] += n
+	}
+	for _, in := range b.Instructions {
+		count[in.Keyword]--
+	}
+	for _, n := range count {
+		if n != 0 {
 			return false
 		}
 	}

@@ -41,6 +41,10 @@ type Fix struct {
 	Title         string         `json:"title"` // a verb phrase: "Add --no-install-recommends"
 	Applicability Applicability  `json:"applicability"`
 	Edits         []rewrite.Edit `json:"edits"`
+	// Instructions is how the fix changes the instruction list, by keyword: {"run": -1}
+	// for a merge of two RUNs, {"workdir": 1} for a new WORKDIR. The driver checks the
+	// re-parsed file against it; a fix without it must keep the list exactly.
+	Instructions map[string]int `json:"instructions,omitempty"`
 }
 
 // Diagnostic is one finding of a rule.

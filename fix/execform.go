@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -12,12 +13,19 @@ import (
 )
 
 // shellOnly are commands that exist only inside a shell: in exec form there is no
-// program of that name to run.
+// program of that name to run (or running it outside the shell does nothing useful).
+// `exec` is here for `CMD exec` alone and `CMD exec exec ...`; a leading `exec` before
+// a program is dropped instead.
 var shellOnly = map[string]bool{
 	"cd": true, "export": true, "set": true, "unset": true, "source": true, ".": true,
 	"eval": true, "exit": true, "alias": true, "ulimit": true, "umask": true, "trap": true,
 	"read": true, "shift": true, "wait": true, "return": true, "readonly": true, "local": true,
 	"declare": true, "typeset": true, "builtin": true, "let": true, ":": true, "shopt": true,
+	"exec": true, "command": true, "break": true, "continue": true, "times": true, "hash": true,
+	"type": true, "getopts": true, "jobs": true, "fg": true, "bg": true, "disown": true,
+	"pushd": true, "popd": true, "dirs": true, "unalias": true, "enable": true, "mapfile": true,
+	"readarray": true, "history": true, "caller": true, "complete": true, "compgen": true,
+	"compopt": true, "bind": true, "logout": true, "suspend": true, "help": true,
 }
 
 func checkExecForm(p *Pass) {
@@ -28,14 +36,14 @@ func checkExecForm(p *Pass) {
 		if in.Logical == nil || in.Node.Attributes["json"] || in.Args() == "" {
 			continue
 		}
+		if !p.Facts.PosixShell(in) {
+			continue // Windows shells: the word splitting rules differ; leave it to people
+		}
 		kw, _ := in.KeywordSpan()
 		d := Diagnostic{
 			Start:   kw.Start,
 			End:     kw.End,
 			Message: fmt.Sprintf("%s in shell form: the command runs under /bin/sh -c and does not receive signals", strings.ToUpper(in.Keyword)),
-		}
-		if !p.Facts.PosixShell(in) {
-			continue // Windows shells: the word splitting rules differ; leave it to people
 		}
 		fix, why := execFormFix(in)
 		if fix == nil {
@@ -49,31 +57,69 @@ func checkExecForm(p *Pass) {
 	}
 }
 
+// looksLikeJSON reports whether shell-form arguments were meant as a JSON array that
+// BuildKit rejected (`['a']`, `["a",]`, `["a"] # comment`): it then silently runs the
+// text with /bin/sh -c. Fixing it would change what runs, so it is only reported.
+// `[ -f x ] && run` is a shell test, not a broken array.
+func looksLikeJSON(args string) bool {
+	rest, ok := strings.CutPrefix(args, "[")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	return rest == "" || strings.ContainsRune(`"'],`, rune(rest[0]))
+}
+
 // execFormFix converts a shell-form command made only of plain words to exec form. Each
 // word is replaced where it stands, so line continuations and comment lines between the
 // words stay as they are. It returns the reason when it cannot.
 func execFormFix(in *rewrite.Instruction) (*Fix, string) {
+	if looksLikeJSON(in.Args()) {
+		return nil, "it starts with [ but is not valid JSON (single quotes, a trailing comma, a # comment after the ]...), so BuildKit runs the whole text with /bin/sh -c"
+	}
 	s, err := shell.Parse(in)
 	if err != nil {
 		return nil, "the command is not valid shell"
 	}
 	f := s.File
-	if len(f.Last) > 0 || len(f.Stmts) != 1 {
-		if len(f.Last) > 0 {
-			return nil, "the command ends in a shell comment"
-		}
+	switch {
+	case len(f.Stmts) == 0:
+		return nil, "the command is only a shell comment"
+	case len(f.Last) > 0 || len(f.Stmts[0].Comments) > 0:
+		// `CMD python app.py # start` must not become `CMD ["python", "app.py"] # start`:
+		// that is not JSON, and BuildKit would run the whole text with /bin/sh -c.
+		return nil, "the command ends in a shell comment, which the JSON form cannot keep"
+	case len(f.Stmts) != 1:
 		return nil, "the command is a list of several commands"
 	}
 	st := f.Stmts[0]
-	call, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || st.Negated || st.Background || st.Coprocess || len(st.Redirs) > 0 || len(st.Comments) > 0 || len(call.Assigns) > 0 {
-		return nil, "the command uses shell features (operators, redirections, variables or comments)"
+	var call *syntax.CallExpr
+	switch c := st.Cmd.(type) {
+	case *syntax.CallExpr:
+		call = c
+	case *syntax.DeclClause: // export, readonly, local, declare, typeset
+		return nil, fmt.Sprintf("%q is a shell builtin", c.Variant.Value)
+	case *syntax.LetClause:
+		return nil, `"let" is a shell builtin`
+	default:
+		return nil, "the command uses shell syntax (a pipe, && or ||, if, a loop, a function...)"
+	}
+	switch {
+	case st.Negated || st.Background || st.Coprocess || st.Disown:
+		return nil, "the command uses a shell operator (!, &)"
+	case st.Semicolon.IsValid():
+		// Only the words are replaced: `CMD ./serve;` would become `["./serve"];`.
+		return nil, "the command ends in ;"
+	case len(st.Redirs) > 0:
+		return nil, "the command uses a redirection"
+	case len(call.Assigns) > 0:
+		return nil, "the command sets shell variables (NAME=value)"
 	}
 	words := make([]string, len(call.Args))
 	for i, w := range call.Args {
 		v, ok := shell.PlainWord(w)
 		if !ok {
-			return nil, "the command uses shell expansions, quoting or globs"
+			return nil, "a word needs the shell to expand it (a $variable, a glob, ~, a backslash escape or braces)"
 		}
 		if _, _, ok := s.WordSpan(w); !ok {
 			return nil, "a word is split across lines"
@@ -84,18 +130,31 @@ func execFormFix(in *rewrite.Instruction) (*Fix, string) {
 	if words[0] == "exec" && len(words) > 1 {
 		first = 1 // exec is a shell builtin; the exec form runs the program directly
 	}
-	if shellOnly[words[first]] || strings.HasPrefix(words[first], "-") {
-		return nil, fmt.Sprintf("%q is a shell builtin", words[first])
+	switch name := words[first]; {
+	case shellOnly[name]:
+		return nil, fmt.Sprintf("%q is a shell builtin", name)
+	case strings.HasPrefix(name, "-") && first == 1:
+		return nil, "`exec` has options"
+	case strings.HasPrefix(name, "-"):
+		return nil, "the command name starts with -"
 	}
-	var edits []rewrite.Edit
+	if first == 1 && !in.Logical.Contiguous(s.Logical(call.Args[0].Pos()), s.Logical(call.Args[1].End())) {
+		return nil, "`exec` is on another line than the command"
+	}
+
+	// Each replacement as a span of the shell text and its new text. The first one also
+	// covers a dropped `exec`.
+	type repl struct {
+		from, to syntax.Pos
+		text     string
+	}
+	var repls []repl
 	last := len(words) - 1
 	for i := first; i <= last; i++ {
-		start, end, _ := s.WordSpan(call.Args[i])
-		if i == first && first == 1 {
-			start, _, _ = s.WordSpan(call.Args[0])
-			if !in.Logical.Contiguous(s.Logical(call.Args[0].Pos()), s.Logical(call.Args[1].End())) {
-				return nil, "`exec` is on another line than the command"
-			}
+		w := call.Args[i]
+		from := w.Pos()
+		if i == first {
+			from = call.Args[0].Pos()
 		}
 		text := jsonString(words[i])
 		if i == first {
@@ -106,7 +165,32 @@ func execFormFix(in *rewrite.Instruction) (*Fix, string) {
 		} else {
 			text += "]"
 		}
-		edits = append(edits, rewrite.Edit{Start: start, End: end, New: text})
+		repls = append(repls, repl{from, w.End(), text})
+	}
+
+	// Check the result before proposing it: the new arguments must be exactly a JSON
+	// array of the words. Anything else left between or after the words (a `;` ending
+	// the command, say) would make BuildKit fall back to the shell form and run
+	// `["./serve"];` with /bin/sh -c, and that still parses as a Dockerfile.
+	var b strings.Builder
+	prev := 0
+	for _, r := range repls {
+		b.WriteString(s.Text[prev:r.from.Offset()])
+		b.WriteString(r.text)
+		prev = int(r.to.Offset())
+	}
+	b.WriteString(s.Text[prev:])
+	var got []string
+	if err := json.Unmarshal([]byte(b.String()), &got); err != nil || !slices.Equal(got, words[first:]) {
+		return nil, "the command has shell syntax around its words"
+	}
+
+	var edits []rewrite.Edit
+	for _, r := range repls {
+		// Every word lies on one line (checked above), and so does `exec` with the
+		// command after it.
+		start, end, _ := in.Logical.FileSpan(s.Logical(r.from), s.Logical(r.to))
+		edits = append(edits, rewrite.Edit{Start: start, End: end, New: r.text})
 	}
 	app := Safe
 	if in.Keyword == "entrypoint" {

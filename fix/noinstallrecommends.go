@@ -25,11 +25,26 @@ func shellRuns(p *Pass) []*shell.Script {
 	return out
 }
 
-// aptGetValueOptions are apt-get options whose value is the next word.
-var aptGetValueOptions = map[string]bool{"-o": true, "--option": true, "-c": true, "--config-file": true, "-t": true, "--target-release": true, "--default-release": true}
+// aptGetValueOptions are apt-get options whose value is the next word (unless written
+// as --option=value).
+var aptGetValueOptions = map[string]bool{
+	"-o": true, "--option": true, "-c": true, "--config-file": true,
+	"-t": true, "--target-release": true, "--default-release": true,
+	"-a": true, "--host-architecture": true, "-P": true, "--build-profiles": true,
+}
+
+// recommendsKey reports whether a configuration item given with -o (KEY=VALUE) is
+// APT::Install-Recommends. apt compares configuration keys without regard to case, and
+// APT::Install-Recommends-Sections is a different setting.
+func recommendsKey(kv string) bool {
+	k, _, _ := strings.Cut(kv, "=")
+	return strings.EqualFold(strings.TrimSpace(k), "APT::Install-Recommends")
+}
 
 // aptGetSubcommand finds the subcommand of an apt-get call (the first word that is not
-// an option) and whether the call already says what to do about recommends.
+// an option) and whether the call already says what to do about recommends, in any of
+// the ways apt accepts: --no-install-recommends, --install-recommends[=bool],
+// -o APT::Install-Recommends=..., -oAPT::..., --option[=]APT::....
 func aptGetSubcommand(c *syntax.CallExpr, from int) (sub int, recommendsSet bool) {
 	sub = -1
 	for j := from; j < len(c.Args); j++ {
@@ -40,20 +55,29 @@ func aptGetSubcommand(c *syntax.CallExpr, from int) (sub int, recommendsSet bool
 			}
 			continue
 		}
-		if strings.Contains(v, "Install-Recommends") || v == "--no-install-recommends" || v == "--install-recommends" {
-			recommendsSet = true
+		if !strings.HasPrefix(v, "-") || v == "-" {
+			if sub < 0 {
+				sub = j
+			}
+			continue
 		}
-		if strings.HasPrefix(v, "-") {
-			if aptGetValueOptions[v] && j+1 < len(c.Args) {
-				if w, ok := shell.PlainWord(c.Args[j+1]); ok && strings.Contains(w, "Install-Recommends") {
+		name, val, hasVal := strings.Cut(v, "=")
+		switch lname := strings.ToLower(name); {
+		case lname == "--install-recommends" || lname == "--no-install-recommends":
+			recommendsSet = true
+		case lname == "-o" || lname == "--option":
+			if hasVal {
+				recommendsSet = recommendsSet || recommendsKey(val)
+			} else if j+1 < len(c.Args) {
+				if w, ok := shell.PlainWord(c.Args[j+1]); ok && recommendsKey(w) {
 					recommendsSet = true
 				}
 				j++
 			}
-			continue
-		}
-		if sub < 0 {
-			sub = j
+		case strings.HasPrefix(v, "-o") && !strings.HasPrefix(v, "--"): // -oKEY=VALUE
+			recommendsSet = recommendsSet || recommendsKey(v[2:])
+		case aptGetValueOptions[name] && !hasVal:
+			j++ // skip the value
 		}
 	}
 	return sub, recommendsSet

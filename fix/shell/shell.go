@@ -113,20 +113,94 @@ func (s *Script) Calls(fn func(*syntax.CallExpr)) {
 	})
 }
 
-// CommandName returns the base name of a call's program, skipping a leading `sudo`
-// (without options): "apt-get" for `/usr/bin/apt-get` or `sudo apt-get`. The second
-// result is the index of that word in c.Args.
+// CommandName returns the base name of a call's program, looking through the
+// wrappers that run it: `sudo` (with its simple flags), `env` with VAR=value words,
+// `nice`, `nohup`, `time` and `command`: "apt-get" for `/usr/bin/apt-get`,
+// `sudo -E apt-get` or `env DEBIAN_FRONTEND=noninteractive apt-get`. The second result is
+// the index of that word in c.Args; -1 when the program is not a literal.
 func CommandName(c *syntax.CallExpr) (string, int) {
+	wrapper := ""
 	for i, w := range c.Args {
 		v, ok := Lit(w)
 		if !ok {
 			return "", -1
 		}
+		switch {
+		case wrapper == "sudo" && strings.HasPrefix(v, "-"):
+			if sudoValueOptions[v] {
+				return "", -1 // -u USER and friends: leave such calls alone
+			}
+			continue
+		case wrapper == "env" && (strings.Contains(v, "=") || v == "-i" || v == "-"):
+			continue
+		}
 		name := path.Base(v)
-		if name == "sudo" && i+1 < len(c.Args) {
+		if wrappers[name] && i+1 < len(c.Args) {
+			wrapper = name
 			continue
 		}
 		return name, i
 	}
 	return "", -1
+}
+
+var wrappers = map[string]bool{"sudo": true, "env": true, "nice": true, "nohup": true, "time": true, "command": true}
+
+var sudoValueOptions = map[string]bool{"-u": true, "-g": true, "-C": true, "-D": true, "-h": true, "-p": true, "-r": true, "-t": true, "-U": true}
+
+// Subcommand finds the subcommand of a call such as `apt-get -q install x`: the first
+// word after from that is not an option, skipping the values of the options listed in
+// valueOptions. It returns -1 when there is none or it is not plain text.
+func Subcommand(c *syntax.CallExpr, from int, valueOptions map[string]bool) int {
+	for j := from; j < len(c.Args); j++ {
+		v, ok := PlainWord(c.Args[j])
+		if !ok {
+			return -1
+		}
+		if strings.HasPrefix(v, "-") {
+			if valueOptions[v] {
+				j++
+			}
+			continue
+		}
+		return j
+	}
+	return -1
+}
+
+// HasWord reports whether any word of the call from index from on is one of words
+// (plain text only), or starts with one of prefixes.
+func HasWord(c *syntax.CallExpr, from int, words []string, prefixes ...string) bool {
+	for _, w := range c.Args[min(from, len(c.Args)):] {
+		v, ok := PlainWord(w)
+		if !ok {
+			continue
+		}
+		for _, x := range words {
+			if v == x {
+				return true
+			}
+		}
+		for _, p := range prefixes {
+			if strings.HasPrefix(v, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HasShortFlag reports whether a word of the call from index from on is a short
+// option cluster containing letter (`-y`, `-qy`), not a long option.
+func HasShortFlag(c *syntax.CallExpr, from int, letter byte) bool {
+	for _, w := range c.Args[min(from, len(c.Args)):] {
+		v, ok := PlainWord(w)
+		if !ok || len(v) < 2 || v[0] != '-' || v[1] == '-' {
+			continue
+		}
+		if strings.IndexByte(v[1:], letter) >= 0 {
+			return true
+		}
+	}
+	return false
 }

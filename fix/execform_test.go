@@ -1,0 +1,114 @@
+package fix
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dfix-dev/dfix/rewrite"
+)
+
+func TestJSONString(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain", `"plain"`},
+		{"a & b", `"a & b"`},
+		{"<tag>", `"<tag>"`},
+		{`say "hi"`, `"say \"hi\""`},
+		{`back\slash`, `"back\\slash"`},
+		{"héllo 日本", `"héllo 日本"`},
+		{"tab\there", `"tab\there"`},
+		{"", `""`},
+	} {
+		if got := jsonString(tc.in); got != tc.want {
+			t.Errorf("jsonString(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLooksLikeJSON(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		want bool
+	}{
+		{`['a']`, true},
+		{`["a",]`, true},
+		{`[ "a" , ]`, true},
+		{`[,]`, true},
+		{`[`, true},
+		{`[ -f /x ] && run`, false},
+		{`[[ -f /x ]]`, false},
+		{`python app.py`, false},
+	} {
+		if got := looksLikeJSON(tc.args); got != tc.want {
+			t.Errorf("looksLikeJSON(%q) = %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestExecFormIsJSON checks what the golden invariants cannot: that BuildKit reads the
+// converted instruction as a JSON array with the same words. A fix that leaves text
+// outside the array (`["a"];`, `["a"] # c`) still parses as a Dockerfile and is
+// idempotent, but BuildKit would run it with /bin/sh -c.
+func TestExecFormIsJSON(t *testing.T) {
+	rules, err := Select(Rules(), []string{"exec-form"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, src string
+		want      []string // nil: the file must not change
+	}{
+		{"plain", "CMD python app.py --port 8080", []string{"python", "app.py", "--port", "8080"}},
+		{"exec dropped", `CMD exec nginx -g "daemon off;"`, []string{"nginx", "-g", "daemon off;"}},
+		{"quotes", `CMD echo 'say "hi"' "a & b" '<x>'`, []string{"echo", `say "hi"`, "a & b", "<x>"}},
+		{"empty word", `CMD run ""`, []string{"run", ""}},
+		{"tabs", "CMD\trun\t-v", []string{"run", "-v"}},
+		{"continuation and comment", "CMD run \\\n  # c\n  -v \\\n  x", []string{"run", "-v", "x"}},
+		{"keyword alone", "CMD \\\n  run -v", []string{"run", "-v"}},
+		{"blanks after escape", "CMD run \\  \n  -v", []string{"run", "-v"}},
+		{"crlf", "CMD run \\\r\n  -v\r\n", []string{"run", "-v"}},
+		{"entrypoint", "ENTRYPOINT /bin/app --serve", []string{"/bin/app", "--serve"}},
+		{"trailing semicolon", "CMD run;", nil},
+		{"trailing semicolon and blank", "CMD run ; ", nil},
+		{"trailing comment", "CMD run # c", nil},
+		{"exec alone", "CMD exec", nil},
+		{"exec exec", "CMD exec exec run", nil},
+		{"exec on its own line", "CMD exec \\\n  run", nil},
+		{"glued word", "CMD run\\\n-v", nil},
+		{"single quotes json", "CMD ['a']", nil},
+		{"export", "CMD export A=1", nil},
+		{"dash first", "CMD -v", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := []byte("FROM alpine\n" + tc.src + "\n")
+			res, err := Run("Dockerfile", src, Options{Rules: rules, UnsafeFixes: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == nil {
+				if !res.Equal() {
+					t.Fatalf("changed the file:\n%s", res.Output)
+				}
+				return
+			}
+			doc, err := rewrite.Parse("Dockerfile", res.Output)
+			if err != nil {
+				t.Fatalf("output does not parse: %v\n%s", err, res.Output)
+			}
+			n := doc.Instructions[len(doc.Instructions)-1].Node
+			if !n.Attributes["json"] {
+				t.Fatalf("BuildKit does not read the result as JSON:\n%s", res.Output)
+			}
+			var got []string
+			for a := n.Next; a != nil; a = a.Next {
+				got = append(got, a.Value)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("argv = %q, want %q\n%s", got, tc.want, res.Output)
+			}
+			if strings.Contains(string(res.Output), `\u00`) {
+				t.Errorf("HTML-escaped output:\n%s", res.Output)
+			}
+		})
+	}
+}

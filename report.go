@@ -121,7 +121,7 @@ func (rp *reporter) file(fr *fileResult) int {
 		switch cfg.mode {
 		case modeDiff:
 			if fr.changed {
-				fmt.Fprint(cfg.stdout, rewrite.UnifiedDiff(displayPath(fr.path), res.Doc.Src, res.Output))
+				fmt.Fprint(cfg.stdout, rewrite.UnifiedDiff(diffLabel(fr.path), res.Doc.Src, res.Output))
 			}
 		case modeList:
 			if fr.changed {

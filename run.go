@@ -304,3 +304,17 @@ func stdinPiped(r io.Reader) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&(os.ModeCharDevice|os.ModeDevice) == 0
 }
+
+// diffLabel is the path in a/ and b/ diff labels: relative to the working folder when
+// the file is inside it, else without its leading slash, as `git diff --no-index` writes
+// absolute paths, so that `patch -p1` and `git apply` find the file.
+func diffLabel(p string) string {
+	if filepath.IsAbs(p) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+				return filepath.ToSlash(rel)
+			}
+		}
+	}
+	return strings.TrimLeft(displayPath(p), "/")
+}

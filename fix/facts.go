@@ -2,6 +2,7 @@ package fix
 
 import (
 	"encoding/json"
+	"os"
 	"path"
 	"strings"
 
@@ -16,6 +17,8 @@ type Facts struct {
 	posix []bool
 	// StageNames maps lower-cased stage names to their stage index.
 	StageNames map[string]int
+
+	scripts map[int]scriptEntry // parsed shell bodies by instruction index
 }
 
 // PosixShell reports whether shell fixes may touch instruction in.
@@ -35,18 +38,30 @@ func windowsImage(ref string) bool {
 }
 
 func computeFacts(doc *rewrite.Document) *Facts {
-	f := &Facts{posix: make([]bool, len(doc.Instructions)), StageNames: map[string]int{}}
+	f := &Facts{posix: make([]bool, len(doc.Instructions)), StageNames: map[string]int{}, scripts: map[int]scriptEntry{}}
 	stageShell := map[int]bool{} // shell of each stage at its end
-	posix := doc.Escape != '`'
+	// A backtick escape, a Windows-named file or hadolint's `# hadolint shell=` pragma
+	// naming another shell mean Windows shells: no POSIX shell anywhere.
+	filePosix := doc.Escape != '`' && !strings.Contains(strings.ToLower(path.Base(doc.Path)), "windows") && !pragmaNonPosix(doc)
+	posix := filePosix
+	globalArgs := map[string]string{}
 	for _, in := range doc.Instructions {
 		switch in.Keyword {
+		case "arg":
+			if in.Stage < 0 {
+				for _, w := range nodeWords(in) {
+					k, v, _ := strings.Cut(w, "=")
+					globalArgs[k] = strings.Trim(v, `"'`)
+				}
+			}
 		case "from":
 			words := nodeWords(in)
-			posix = doc.Escape != '`'
+			posix = filePosix
 			if len(words) > 0 {
+				image := os.Expand(words[0], func(k string) string { return globalArgs[k] })
 				if idx, ok := f.StageNames[strings.ToLower(words[0])]; ok {
 					posix = stageShell[idx] && posix
-				} else if windowsImage(words[0]) {
+				} else if windowsImage(image) {
 					posix = false
 				}
 			}
@@ -56,7 +71,7 @@ func computeFacts(doc *rewrite.Document) *Facts {
 		case "shell":
 			var argv []string
 			if err := json.Unmarshal([]byte(in.Args()), &argv); err == nil && len(argv) > 0 {
-				posix = posixShells[strings.TrimSuffix(path.Base(strings.ReplaceAll(argv[0], `\`, "/")), ".exe")] && doc.Escape != '`'
+				posix = posixShells[strings.TrimSuffix(path.Base(strings.ReplaceAll(argv[0], `\`, "/")), ".exe")] && filePosix
 			} else {
 				posix = false
 			}
@@ -74,4 +89,19 @@ func nodeWords(in *rewrite.Instruction) []string {
 		out = append(out, n.Value)
 	}
 	return out
+}
+
+// pragmaNonPosix reports a hadolint `# hadolint shell=NAME` pragma naming a shell that
+// is not POSIX (powershell, pwsh, cmd).
+func pragmaNonPosix(doc *rewrite.Document) bool {
+	for li := 0; li < doc.NumLines(); li++ {
+		if !doc.IsComment(li) {
+			continue
+		}
+		t := strings.Fields(strings.TrimPrefix(strings.TrimSpace(doc.Line(li)), "#"))
+		if len(t) == 2 && t[0] == "hadolint" && strings.HasPrefix(t[1], "shell=") {
+			return !posixShells[strings.TrimPrefix(t[1], "shell=")]
+		}
+	}
+	return false
 }

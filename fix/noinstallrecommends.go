@@ -8,23 +8,6 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// shellRuns returns the RUN instructions whose shell-form body dfix may read and
-// change: located exactly, no heredoc, under a POSIX shell, parsed by mvdan/sh.
-func shellRuns(p *Pass) []*shell.Script {
-	var out []*shell.Script
-	for _, in := range p.Doc.Instructions {
-		if in.Keyword != "run" || in.Heredoc || in.Logical == nil || in.Node.Attributes["json"] || !p.Facts.PosixShell(in) {
-			continue
-		}
-		s, err := shell.Parse(in)
-		if err != nil {
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
 // aptGetValueOptions are apt-get options whose value is the next word (unless written
 // as --option=value).
 var aptGetValueOptions = map[string]bool{

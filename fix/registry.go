@@ -44,7 +44,23 @@ func Rules() []*Rule {
 			Default:       true,
 			Check:         checkExecForm,
 		},
+		{
+			Name:  "shell-syntax",
+			Title: "RUN body that is not valid shell",
+			Doc: "dfix reads RUN bodies with a real shell parser before it changes them. A body " +
+				"it cannot parse (an unclosed quote, a stray `)`...) is most likely a bug in the " +
+				"Dockerfile, and every shell fix leaves that RUN alone rather than guess. The " +
+				"finding says where the parser stopped.",
+			Before:        `RUN echo "unclosed && make`,
+			After:         `RUN echo "closed" && make`,
+			Applicability: DisplayOnly,
+			Default:       true,
+			Check:         checkShellSyntax,
+		},
 	}
+	rules = append(rules, aptRules()...)
+	rules = append(rules, packageRules()...)
+	rules = append(rules, runRules()...)
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
 	return rules
 }

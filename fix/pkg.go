@@ -1,0 +1,3 @@
+package fix
+
+func packageRules() []*Rule { return nil }

@@ -1,0 +1,155 @@
+package fix
+
+import (
+	"encoding/csv"
+	"path"
+	"strings"
+
+	"github.com/dfix-dev/dfix/fix/shell"
+	"github.com/dfix-dev/dfix/rewrite"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// shellRunCandidate reports whether dfix may read and change a RUN's shell text:
+// located exactly, shell form, no heredoc, under a POSIX shell.
+func shellRunCandidate(p *Pass, in *rewrite.Instruction) bool {
+	return in.Keyword == "run" && !in.Heredoc && in.Logical != nil && !in.Node.Attributes["json"] &&
+		p.Facts.PosixShell(in) && in.Args() != ""
+}
+
+// shellRuns returns the RUN instructions whose shell-form body dfix may read and
+// change, parsed by mvdan/sh. RUNs whose body is not valid shell are left out (the
+// shell-syntax rule reports them).
+func shellRuns(p *Pass) []*shell.Script {
+	var out []*shell.Script
+	for _, in := range p.Doc.Instructions {
+		if !shellRunCandidate(p, in) {
+			continue
+		}
+		if s, err := p.Facts.Script(in); err == nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Script returns the parsed shell body of an instruction, parsing it once per pass.
+func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
+	if e, ok := f.scripts[in.Index]; ok {
+		return e.s, e.err
+	}
+	s, err := shell.Parse(in)
+	f.scripts[in.Index] = scriptEntry{s, err}
+	return s, err
+}
+
+type scriptEntry struct {
+	s   *shell.Script
+	err error
+}
+
+// Mount is one --mount flag of a RUN.
+type Mount struct {
+	Type   string // bind (the default), cache, tmpfs, secret, ssh
+	Target string
+}
+
+// Mounts returns the --mount flags of a RUN as BuildKit reads them.
+func Mounts(in *rewrite.Instruction) []Mount {
+	var out []Mount
+	for _, f := range in.Node.Flags {
+		v, ok := strings.CutPrefix(f, "--mount=")
+		if !ok {
+			continue
+		}
+		fields, err := csv.NewReader(strings.NewReader(v)).Read()
+		if err != nil {
+			continue
+		}
+		m := Mount{Type: "bind"}
+		for _, field := range fields {
+			k, val, _ := strings.Cut(field, "=")
+			switch strings.ToLower(strings.TrimSpace(k)) {
+			case "type":
+				m.Type = strings.ToLower(val)
+			case "target", "dst", "destination":
+				m.Target = path.Clean(val)
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// CacheMountCovers reports whether a cache or tmpfs mount of the RUN holds dir (or a
+// folder inside it, or one of its parents): cleaning a cache there is then wrong, and
+// keeping it is the point.
+func CacheMountCovers(in *rewrite.Instruction, dirs ...string) bool {
+	for _, m := range Mounts(in) {
+		if m.Type != "cache" && m.Type != "tmpfs" || m.Target == "" {
+			continue
+		}
+		for _, d := range dirs {
+			d = path.Clean(d)
+			if m.Target == d || strings.HasPrefix(d, m.Target+"/") || strings.HasPrefix(m.Target, d+"/") || m.Target == "/" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// topStmt returns the top-level statement of the script that holds node.
+func topStmt(s *shell.Script, node syntax.Node) *syntax.Stmt {
+	for _, st := range s.File.Stmts {
+		if st.Pos().Offset() <= node.Pos().Offset() && node.End().Offset() <= st.End().Offset() {
+			return st
+		}
+	}
+	return nil
+}
+
+// appendCommand returns an edit that runs cmd after the top-level statement holding
+// node, chained with &&, so it runs only when that statement succeeded. It goes on a
+// continuation line of its own, in the instruction's style, when the statement ends
+// the RUN and the RUN already spans lines; otherwise on the same line. ok is false
+// when the statement cannot be extended safely (backgrounded, negated).
+func appendCommand(p *Pass, s *shell.Script, node syntax.Node, cmd string) (rewrite.Edit, bool) {
+	st := topStmt(s, node)
+	if st == nil || st.Background || st.Coprocess || st.Negated {
+		return rewrite.Edit{}, false
+	}
+	at := s.FileEnd(st.End())
+	last := st == s.File.Stmts[len(s.File.Stmts)-1] && len(s.File.Last) == 0
+	text := p.Doc.ContinuationText(s.In, at, "&&", cmd, last && s.In.StartLine != s.In.LogicalEndLine)
+	return rewrite.Edit{Start: at, End: at, New: text}, true
+}
+
+func checkShellSyntax(p *Pass) {
+	for _, in := range p.Doc.Instructions {
+		if !shellRunCandidate(p, in) {
+			continue
+		}
+		_, err := p.Facts.Script(in)
+		if err == nil {
+			continue
+		}
+		kw, _ := in.KeywordSpan()
+		p.Report(Diagnostic{
+			Start:   kw.Start,
+			End:     kw.End,
+			Message: "RUN body is not valid shell: " + shellErrorText(err),
+			Help:    "shell fixes leave this RUN alone; check its quoting",
+		})
+	}
+}
+
+// shellErrorText drops the parser's line:col prefix, which counts in the logical line,
+// not the file.
+func shellErrorText(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ": "); i >= 0 && strings.Count(msg[:i], ":") <= 1 {
+		return msg[i+2:]
+	}
+	return msg
+}

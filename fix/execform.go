@@ -36,10 +36,17 @@ func checkExecForm(p *Pass) {
 		if in.Logical == nil || in.Node.Attributes["json"] || in.Args() == "" {
 			continue
 		}
-		if !p.Facts.PosixShell(in) {
-			continue // Windows shells: the word splitting rules differ; leave it to people
-		}
 		kw, _ := in.KeywordSpan()
+		if !p.Facts.PosixShell(in) {
+			// Windows shells split and quote words by other rules: advice only.
+			p.Report(Diagnostic{
+				Start: kw.Start, End: kw.End,
+				Message: fmt.Sprintf("%s in shell form: the command runs under the image's shell (cmd or PowerShell) and does not receive signals", strings.ToUpper(in.Keyword)),
+				Help:    "write the JSON form by hand; dfix does not rewrite commands for Windows shells",
+				Fix:     &Fix{Title: "Use the JSON (exec) form", Applicability: DisplayOnly},
+			})
+			continue
+		}
 		d := Diagnostic{
 			Start:   kw.Start,
 			End:     kw.End,

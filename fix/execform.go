@@ -29,11 +29,26 @@ var shellOnly = map[string]bool{
 }
 
 func checkExecForm(p *Pass) {
+	execEntrypoint := map[int]bool{} // stages whose ENTRYPOINT is in exec form
 	for _, in := range p.Doc.Instructions {
-		if in.Keyword != "cmd" && in.Keyword != "entrypoint" {
+		if in.Keyword == "entrypoint" {
+			execEntrypoint[in.Stage] = in.Node.Attributes["json"]
+		}
+	}
+	for _, in := range p.Doc.Instructions {
+		start, name := in.ArgsStart, strings.ToUpper(in.Keyword)
+		switch in.Keyword {
+		case "cmd", "entrypoint":
+		case "healthcheck":
+			var ok bool
+			if start, ok = healthcheckCommand(in); !ok {
+				continue
+			}
+			name = "HEALTHCHECK CMD"
+		default:
 			continue
 		}
-		if in.Logical == nil || in.Node.Attributes["json"] || in.Args() == "" {
+		if in.Logical == nil || in.Node.Attributes["json"] || strings.TrimSpace(in.Logical.Text[start:]) == "" {
 			continue
 		}
 		kw, _ := in.KeywordSpan()
@@ -41,7 +56,7 @@ func checkExecForm(p *Pass) {
 			// Windows shells split and quote words by other rules: advice only.
 			p.Report(Diagnostic{
 				Start: kw.Start, End: kw.End,
-				Message: fmt.Sprintf("%s in shell form: the command runs under the image's shell (cmd or PowerShell) and does not receive signals", strings.ToUpper(in.Keyword)),
+				Message: fmt.Sprintf("%s in shell form: the command runs under the image's shell (cmd or PowerShell) and does not receive signals", name),
 				Help:    "write the JSON form by hand; dfix does not rewrite commands for Windows shells",
 				Fix:     &Fix{Title: "Use the JSON (exec) form", Applicability: DisplayOnly},
 			})
@@ -50,12 +65,26 @@ func checkExecForm(p *Pass) {
 		d := Diagnostic{
 			Start:   kw.Start,
 			End:     kw.End,
-			Message: fmt.Sprintf("%s in shell form: the command runs under /bin/sh -c and does not receive signals", strings.ToUpper(in.Keyword)),
+			Message: fmt.Sprintf("%s in shell form: the command runs under /bin/sh -c and does not receive signals", name),
 		}
-		fix, why := execFormFix(in)
+		// After an exec-form ENTRYPOINT, a shell-form CMD is passed to it as
+		// `/bin/sh -c "..."`: its words were meant as the ENTRYPOINT's arguments.
+		argsOnly := in.Keyword == "cmd" && execEntrypoint[in.Stage]
+		if in.Keyword == "healthcheck" {
+			d.Message = "HEALTHCHECK CMD in shell form: every check starts a /bin/sh -c process first"
+		}
+		if argsOnly {
+			d.Message = "CMD in shell form after an exec-form ENTRYPOINT: the ENTRYPOINT receives /bin/sh -c and the text as its arguments"
+		}
+		fix, why := execFormFix(in, start, argsOnly)
+		if fix == nil && in.Keyword == "healthcheck" {
+			// A health check that needs the shell (`|| exit 1`) is fine as it is: no
+			// signals to deliver, and advice would be noise.
+			continue
+		}
 		if fix == nil {
 			d.Help = why + "; write the JSON form by hand, or make the shell explicit: " +
-				strings.ToUpper(in.Keyword) + ` ["/bin/sh", "-c", "..."]`
+				name + ` ["/bin/sh", "-c", "..."]`
 			d.Fix = &Fix{Title: "Use the JSON (exec) form", Applicability: DisplayOnly}
 		} else {
 			d.Fix = fix
@@ -80,11 +109,16 @@ func looksLikeJSON(args string) bool {
 // execFormFix converts a shell-form command made only of plain words to exec form. Each
 // word is replaced where it stands, so line continuations and comment lines between the
 // words stay as they are. It returns the reason when it cannot.
-func execFormFix(in *rewrite.Instruction) (*Fix, string) {
-	if looksLikeJSON(in.Args()) {
+//
+// start is where the command begins in the logical line. With argsOnly the words are
+// arguments for an exec-form ENTRYPOINT, not a program: they may look like options or
+// builtins, and the fix changes what runs (the arguments the ENTRYPOINT gets), so it
+// is unsafe.
+func execFormFix(in *rewrite.Instruction, start int, argsOnly bool) (*Fix, string) {
+	if looksLikeJSON(strings.TrimSpace(in.Logical.Text[start:])) {
 		return nil, "it starts with [ but is not valid JSON (single quotes, a trailing comma, a # comment after the ]...), so BuildKit runs the whole text with /bin/sh -c"
 	}
-	s, err := shell.Parse(in)
+	s, err := shell.ParseAt(in, start)
 	if err != nil {
 		return nil, "the command is not valid shell"
 	}
@@ -134,10 +168,11 @@ func execFormFix(in *rewrite.Instruction) (*Fix, string) {
 		words[i] = v
 	}
 	first := 0
-	if words[0] == "exec" && len(words) > 1 {
+	if words[0] == "exec" && len(words) > 1 && !argsOnly {
 		first = 1 // exec is a shell builtin; the exec form runs the program directly
 	}
 	switch name := words[first]; {
+	case argsOnly:
 	case shellOnly[name]:
 		return nil, fmt.Sprintf("%q is a shell builtin", name)
 	case strings.HasPrefix(name, "-") && first == 1:
@@ -200,7 +235,7 @@ func execFormFix(in *rewrite.Instruction) (*Fix, string) {
 		edits = append(edits, rewrite.Edit{Start: start, End: end, New: r.text})
 	}
 	app := Safe
-	if in.Keyword == "entrypoint" {
+	if in.Keyword == "entrypoint" || argsOnly {
 		app = Unsafe
 	}
 	return &Fix{Title: "Use the JSON (exec) form", Applicability: app, Edits: edits}, ""
@@ -215,3 +250,23 @@ func jsonString(s string) string {
 	_ = enc.Encode(s) // encoding a string cannot fail
 	return strings.TrimSuffix(b.String(), "\n")
 }
+
+// healthcheckCommand returns where the command of `HEALTHCHECK [flags] CMD command`
+// begins in the logical line; false for `HEALTHCHECK NONE`.
+func healthcheckCommand(in *rewrite.Instruction) (int, bool) {
+	if in.Logical == nil {
+		return 0, false
+	}
+	t := in.Logical.Text
+	i := in.ArgsStart
+	if len(t) < i+3 || !strings.EqualFold(t[i:i+3], "cmd") || len(t) > i+3 && !isBlank(t[i+3]) {
+		return 0, false
+	}
+	i += 3
+	for i < len(t) && isBlank(t[i]) {
+		i++
+	}
+	return i, true
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }

@@ -27,20 +27,24 @@ func Rules() []*Rule {
 		},
 		{
 			Name:  "exec-form",
-			Title: "CMD or ENTRYPOINT in shell form",
+			Title: "CMD, ENTRYPOINT or HEALTHCHECK CMD in shell form",
 			Doc: "In shell form the command runs as `/bin/sh -c \"...\"`: the shell is PID 1, " +
 				"so the program does not get SIGTERM on `docker stop` and is killed after the " +
 				"timeout. When every word is plain text, the fix writes the JSON (exec) form, " +
-				"dropping a leading `exec`. For CMD this keeps the meaning and is safe. For " +
-				"ENTRYPOINT it is unsafe: in exec form the CMD and the arguments of `docker run` " +
-				"are appended to it, in shell form they are ignored. When the command needs a " +
-				"shell ($VAR, globs, pipes, &&, redirections), it is reported with advice only.",
+				"dropping a leading `exec`. For CMD and HEALTHCHECK CMD this keeps the meaning " +
+				"and is safe. For ENTRYPOINT it is unsafe: in exec form the CMD and the " +
+				"arguments of `docker run` are appended to it, in shell form they are ignored. " +
+				"A shell-form CMD next to an exec-form ENTRYPOINT hands the ENTRYPOINT " +
+				"`/bin/sh -c TEXT` as arguments: its words become the JSON arguments they were " +
+				"meant to be (unsafe: it changes what runs). When the command needs a shell " +
+				"($VAR, globs, pipes, &&, redirections), or the image's shell is cmd or " +
+				"PowerShell, it is reported with advice only.",
 			Before:        "CMD python app.py --port 8080",
 			After:         `CMD ["python", "app.py", "--port", "8080"]`,
 			Hadolint:      []string{"DL3025"},
 			BuildKit:      []string{"JSONArgsRecommended"},
 			Applicability: Safe,
-			FixNote:       "unsafe for ENTRYPOINT",
+			FixNote:       "unsafe for ENTRYPOINT and CMD arguments",
 			Default:       true,
 			Check:         checkExecForm,
 		},
@@ -61,6 +65,8 @@ func Rules() []*Rule {
 	rules = append(rules, aptRules()...)
 	rules = append(rules, packageRules()...)
 	rules = append(rules, runRules()...)
+	rules = append(rules, instructionRules()...)
+	rules = append(rules, copyRules()...)
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
 	return rules
 }

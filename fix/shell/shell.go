@@ -25,13 +25,22 @@ func Parse(in *rewrite.Instruction) (*Script, error) {
 	if in.Logical == nil {
 		return nil, fmt.Errorf("line %d: instruction text could not be located exactly", in.StartLine)
 	}
-	text := in.Args()
+	return ParseAt(in, in.ArgsStart)
+}
+
+// ParseAt parses the instruction's logical text from logical offset start on, for
+// shell text that follows other words (`HEALTHCHECK --interval=5s CMD curl ...`).
+func ParseAt(in *rewrite.Instruction, start int) (*Script, error) {
+	if in.Logical == nil {
+		return nil, fmt.Errorf("line %d: instruction text could not be located exactly", in.StartLine)
+	}
+	text := strings.TrimRight(in.Logical.Text[start:], " \t\r\v\f")
 	p := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash))
 	f, err := p.Parse(strings.NewReader(text), "")
 	if err != nil {
 		return nil, err
 	}
-	return &Script{In: in, File: f, Text: text, base: in.ArgsStart}, nil
+	return &Script{In: in, File: f, Text: text, base: start}, nil
 }
 
 // Logical returns the logical offset of a shell position.

@@ -52,6 +52,9 @@ func checkExecForm(p *Pass) {
 			continue
 		}
 		kw, _ := in.KeywordSpan()
+		if p.Facts.OtherShell(in) {
+			continue // SHELL chose the program that runs the shell form, as BuildKit sees it
+		}
 		if !p.Facts.PosixShell(in) {
 			// Windows shells split and quote words by other rules: advice only.
 			p.Report(Diagnostic{

@@ -19,7 +19,13 @@ type Facts struct {
 	StageNames map[string]int
 
 	scripts map[int]scriptEntry // parsed shell bodies by instruction index
+	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a
+	// shell that is not POSIX: the shell form then runs a program the author chose.
+	otherShell []bool
 }
+
+// OtherShell reports whether a SHELL instruction set a non-POSIX shell for in.
+func (f *Facts) OtherShell(in *rewrite.Instruction) bool { return f.otherShell[in.Index] }
 
 // PosixShell reports whether shell fixes may touch instruction in.
 func (f *Facts) PosixShell(in *rewrite.Instruction) bool { return f.posix[in.Index] }
@@ -38,12 +44,13 @@ func windowsImage(ref string) bool {
 }
 
 func computeFacts(doc *rewrite.Document) *Facts {
-	f := &Facts{posix: make([]bool, len(doc.Instructions)), StageNames: map[string]int{}, scripts: map[int]scriptEntry{}}
+	f := &Facts{posix: make([]bool, len(doc.Instructions)), StageNames: map[string]int{}, scripts: map[int]scriptEntry{}, otherShell: make([]bool, len(doc.Instructions))}
 	stageShell := map[int]bool{} // shell of each stage at its end
+	stageOther := map[int]bool{} // whether a SHELL set it to another shell
 	// A backtick escape, a Windows-named file or hadolint's `# hadolint shell=` pragma
 	// naming another shell mean Windows shells: no POSIX shell anywhere.
 	filePosix := doc.Escape != '`' && !strings.Contains(strings.ToLower(path.Base(doc.Path)), "windows") && !pragmaNonPosix(doc)
-	posix := filePosix
+	posix, other := filePosix, false
 	globalArgs := map[string]string{}
 	for _, in := range doc.Instructions {
 		switch in.Keyword {
@@ -56,11 +63,12 @@ func computeFacts(doc *rewrite.Document) *Facts {
 			}
 		case "from":
 			words := nodeWords(in)
-			posix = filePosix
+			posix, other = filePosix, false
 			if len(words) > 0 {
 				image := os.Expand(words[0], func(k string) string { return globalArgs[k] })
 				if idx, ok := f.StageNames[strings.ToLower(words[0])]; ok {
 					posix = stageShell[idx] && posix
+					other = stageOther[idx]
 				} else if windowsImage(image) {
 					posix = false
 				}
@@ -75,9 +83,12 @@ func computeFacts(doc *rewrite.Document) *Facts {
 			} else {
 				posix = false
 			}
+			other = !posix
 		}
 		f.posix[in.Index] = posix
+		f.otherShell[in.Index] = other
 		stageShell[in.Stage] = posix
+		stageOther[in.Stage] = other
 	}
 	return f
 }

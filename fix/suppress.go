@@ -13,11 +13,28 @@ import (
 //	# dfix ignore=rule[,rule]            (on the comment lines right above an instruction)
 //	# dfix global ignore=rule[,rule]     (anywhere)
 //	# hadolint ignore=DL3015             # hadolint global ignore=DL3015
-//	# check=skip=JSONArgsRecommended     (BuildKit parser directive)
+//	# check=skip=JSONArgsRecommended     (BuildKit: as the parser directive at the top, it
+//	                                     applies to the file; right above an instruction,
+//	                                     to that instruction, as BuildKit's linter reads it)
 type Suppressions struct {
 	global    []string
 	checkSkip []string         // from # check=skip=: "all" there means every BuildKit check
 	byLine    map[int][]string // 1-based instruction start line -> names
+	checkLine map[int][]string // 1-based instruction start line -> check=skip names
+}
+
+var checkRe = regexp.MustCompile(`^#\s*check\s*=\s*(.*)$`)
+
+// checkSkips returns the names of a BuildKit check value: "skip=A,B;error=true".
+func checkSkips(value string) []string {
+	var out []string
+	for _, part := range strings.Split(value, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && strings.TrimSpace(k) == "skip" {
+			out = append(out, splitNames(v)...)
+		}
+	}
+	return out
 }
 
 var suppressRe = regexp.MustCompile(`^#\s*(dfix|hadolint)\s+(global\s+)?ignore\s*=\s*(.*)$`)
@@ -34,24 +51,23 @@ func splitNames(s string) []string {
 
 // parseSuppressions reads every suppression comment of a document.
 func parseSuppressions(doc *rewrite.Document) *Suppressions {
-	s := &Suppressions{byLine: map[int][]string{}}
+	s := &Suppressions{byLine: map[int][]string{}, checkLine: map[int][]string{}}
 	for _, dir := range doc.Directives() {
-		if dir.Name != "check" {
-			continue
-		}
-		for _, part := range strings.Split(dir.Value, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if ok && strings.TrimSpace(k) == "skip" {
-				s.checkSkip = append(s.checkSkip, splitNames(v)...)
-			}
+		if dir.Name == "check" {
+			s.checkSkip = append(s.checkSkip, checkSkips(dir.Value)...)
 		}
 	}
-	local := map[int][]string{} // comment line (1-based) -> names
+	local := map[int][]string{}      // comment line (1-based) -> names
+	localCheck := map[int][]string{} // comment line (1-based) -> check=skip names
 	for li := 0; li < doc.NumLines(); li++ {
 		if !doc.IsComment(li) {
 			continue
 		}
-		m := suppressRe.FindStringSubmatch(strings.TrimSpace(doc.Line(li)))
+		line := strings.TrimSpace(doc.Line(li))
+		if m := checkRe.FindStringSubmatch(line); m != nil {
+			localCheck[li+1] = checkSkips(m[1])
+		}
+		m := suppressRe.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
@@ -67,6 +83,7 @@ func parseSuppressions(doc *rewrite.Document) *Suppressions {
 	for _, in := range doc.Instructions {
 		for l := in.StartLine - 1; l >= 1 && doc.IsComment(l-1); l-- {
 			s.byLine[in.StartLine] = append(s.byLine[in.StartLine], local[l]...)
+			s.checkLine[in.StartLine] = append(s.checkLine[in.StartLine], localCheck[l]...)
 		}
 	}
 	return s
@@ -74,7 +91,7 @@ func parseSuppressions(doc *rewrite.Document) *Suppressions {
 
 // Suppressed reports whether rule r is turned off for the instruction starting at line.
 func (s *Suppressions) Suppressed(r *Rule, line int) bool {
-	for _, n := range s.checkSkip {
+	for _, n := range append(s.checkSkip, s.checkLine[line]...) {
 		if strings.EqualFold(n, "all") && len(r.BuildKit) > 0 || r.Matches(n) {
 			return true
 		}

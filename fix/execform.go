@@ -52,7 +52,7 @@ func checkExecForm(p *Pass) {
 			continue
 		}
 		kw, _ := in.KeywordSpan()
-		if p.Facts.OtherShell(in) {
+		if p.Facts.OtherShell(in) && !p.Facts.Windows(in) {
 			continue // SHELL chose the program that runs the shell form, as BuildKit sees it
 		}
 		if !p.Facts.PosixShell(in) {

@@ -22,10 +22,15 @@ type Facts struct {
 	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a
 	// shell that is not POSIX: the shell form then runs a program the author chose.
 	otherShell []bool
+	// windows[i] tells that instruction i is in a Windows stage (image, escape, name).
+	windows []bool
 }
 
 // OtherShell reports whether a SHELL instruction set a non-POSIX shell for in.
 func (f *Facts) OtherShell(in *rewrite.Instruction) bool { return f.otherShell[in.Index] }
+
+// Windows reports whether in belongs to a Windows stage, as far as dfix can tell.
+func (f *Facts) Windows(in *rewrite.Instruction) bool { return f.windows[in.Index] }
 
 // PosixShell reports whether shell fixes may touch instruction in.
 func (f *Facts) PosixShell(in *rewrite.Instruction) bool { return f.posix[in.Index] }
@@ -44,13 +49,14 @@ func windowsImage(ref string) bool {
 }
 
 func computeFacts(doc *rewrite.Document) *Facts {
-	f := &Facts{posix: make([]bool, len(doc.Instructions)), StageNames: map[string]int{}, scripts: map[int]scriptEntry{}, otherShell: make([]bool, len(doc.Instructions))}
+	f := &Facts{posix: make([]bool, len(doc.Instructions)), StageNames: map[string]int{}, scripts: map[int]scriptEntry{}, otherShell: make([]bool, len(doc.Instructions)), windows: make([]bool, len(doc.Instructions))}
 	stageShell := map[int]bool{} // shell of each stage at its end
 	stageOther := map[int]bool{} // whether a SHELL set it to another shell
+	stageWindows := map[int]bool{}
 	// A backtick escape, a Windows-named file or hadolint's `# hadolint shell=` pragma
 	// naming another shell mean Windows shells: no POSIX shell anywhere.
 	filePosix := doc.Escape != '`' && !strings.Contains(strings.ToLower(path.Base(doc.Path)), "windows") && !pragmaNonPosix(doc)
-	posix, other := filePosix, false
+	posix, other, windows := filePosix, false, !filePosix
 	globalArgs := map[string]string{}
 	for _, in := range doc.Instructions {
 		switch in.Keyword {
@@ -63,14 +69,15 @@ func computeFacts(doc *rewrite.Document) *Facts {
 			}
 		case "from":
 			words := nodeWords(in)
-			posix, other = filePosix, false
+			posix, other, windows = filePosix, false, !filePosix
 			if len(words) > 0 {
 				image := os.Expand(words[0], func(k string) string { return globalArgs[k] })
 				if idx, ok := f.StageNames[strings.ToLower(words[0])]; ok {
 					posix = stageShell[idx] && posix
 					other = stageOther[idx]
+					windows = stageWindows[idx] || windows
 				} else if windowsImage(image) {
-					posix = false
+					posix, windows = false, true
 				}
 			}
 			if len(words) == 3 && strings.EqualFold(words[1], "as") {
@@ -87,8 +94,10 @@ func computeFacts(doc *rewrite.Document) *Facts {
 		}
 		f.posix[in.Index] = posix
 		f.otherShell[in.Index] = other
+		f.windows[in.Index] = windows
 		stageShell[in.Stage] = posix
 		stageOther[in.Stage] = other
+		stageWindows[in.Stage] = windows
 	}
 	return f
 }

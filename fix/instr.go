@@ -135,7 +135,13 @@ func sameCase(model, word string) string {
 	return strings.ToUpper(word)
 }
 
-var archiveSuffixes = []string{".tar", ".tgz", ".gz", ".tbz", ".tbz2", ".bz2", ".txz", ".xz", ".zst", ".tzst", ".lz", ".lzma", ".z", ".zip", ".whl", ".jar"}
+// archiveSuffixes are the names of files ADD may unpack: tar archives, plain or
+// compressed (ADD looks at the content; a .gz may well be a tar). A .zip is copied as
+// it is, so it is not here.
+var archiveSuffixes = []string{".tar", ".tgz", ".gz", ".tbz", ".tbz2", ".bz2", ".txz", ".xz", ".zst", ".tzst", ".lz", ".lzma", ".z"}
+
+// unknownSource is addNeeded's answer for a source dfix cannot see.
+const unknownSource = "a variable or a glob"
 
 func checkAddToCopy(p *Pass) {
 	for _, in := range p.Doc.Instructions {
@@ -147,10 +153,16 @@ func checkAddToCopy(p *Pass) {
 			continue
 		}
 		srcs = srcs[:len(srcs)-1]
+		kw, _ := in.KeywordSpan()
 		if why := addNeeded(in, srcs); why != "" {
+			if why == unknownSource {
+				p.Report(Diagnostic{Start: kw.Start, End: kw.End,
+					Message: "ADD of a source dfix cannot see (a variable or a glob)",
+					Help:    "if it names local files that are not tar archives, COPY says what happens",
+					Fix:     &Fix{Title: "Use COPY", Applicability: DisplayOnly}})
+			}
 			continue
 		}
-		kw, _ := in.KeywordSpan()
 		text := p.Doc.Src[kw.Start:kw.End]
 		edit, ok := keywordEdit(in, sameCase(string(text), "copy"))
 		if !ok {
@@ -173,17 +185,20 @@ func addNeeded(in *rewrite.Instruction, srcs []string) string {
 		}
 	}
 	for _, s := range srcs {
+		s = strings.Trim(s, `"'`)
 		l := strings.ToLower(s)
-		switch {
-		case strings.Contains(l, "://") || strings.HasPrefix(l, "git@") || strings.HasSuffix(l, ".git"):
+		if strings.Contains(l, "://") || strings.HasPrefix(l, "git@") || strings.HasSuffix(l, ".git") {
 			return "a URL or git source"
-		case strings.ContainsAny(s, "$*?["):
-			return "a variable or a glob"
 		}
 		for _, suf := range archiveSuffixes {
 			if strings.HasSuffix(l, suf) {
 				return "an archive ADD unpacks"
 			}
+		}
+	}
+	for _, s := range srcs {
+		if strings.ContainsAny(s, "$*?[") {
+			return unknownSource
 		}
 	}
 	return ""

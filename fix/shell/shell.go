@@ -128,7 +128,7 @@ func (s *Script) Calls(fn func(*syntax.CallExpr)) {
 // `sudo -E apt-get` or `env DEBIAN_FRONTEND=noninteractive apt-get`. The second result is
 // the index of that word in c.Args; -1 when the program is not a literal.
 func CommandName(c *syntax.CallExpr) (string, int) {
-	wrapper := ""
+	wrapper, skip := "", false
 	for i, w := range c.Args {
 		v, ok := Lit(w)
 		if !ok {
@@ -141,6 +141,14 @@ func CommandName(c *syntax.CallExpr) (string, int) {
 			}
 			continue
 		case wrapper == "env" && (strings.Contains(v, "=") || v == "-i" || v == "-"):
+			continue
+		case wrapper == "nice" && v == "-n":
+			skip = true // its value is the next word
+			continue
+		case skip:
+			skip = false
+			continue
+		case wrapper != "" && wrapper != "env" && strings.HasPrefix(v, "-"):
 			continue
 		}
 		name := path.Base(v)

@@ -1,0 +1,118 @@
+package shell
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dfix-dev/dfix/rewrite"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+func parseRun(t *testing.T, src string) *Script {
+	t.Helper()
+	doc, err := rewrite.Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(doc.Instructions[len(doc.Instructions)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func firstCall(s *Script) *syntax.CallExpr {
+	var c *syntax.CallExpr
+	s.Calls(func(x *syntax.CallExpr) {
+		if c == nil {
+			c = x
+		}
+	})
+	return c
+}
+
+func TestCommandNameLooksThroughWrappers(t *testing.T) {
+	tests := []struct {
+		run, name string
+		index     int
+	}{
+		{"apt-get install x", "apt-get", 0},
+		{"/usr/bin/apt-get install x", "apt-get", 0},
+		{"sudo apt-get install x", "apt-get", 1},
+		{"sudo -E apt-get install x", "apt-get", 2},
+		{"env DEBIAN_FRONTEND=noninteractive apt-get install x", "apt-get", 2},
+		{"DEBIAN_FRONTEND=noninteractive apt-get install x", "apt-get", 0},
+		{"nice -n 5 make", "make", 3},
+		{"nohup make", "make", 1},
+		{"sudo -u app make", "", -1},
+		{"$PKG install x", "", -1},
+		{"time make", "make", 0}, // time is a bash keyword: the call is make alone
+	}
+	for _, tt := range tests {
+		t.Run(tt.run, func(t *testing.T) {
+			c := firstCall(parseRun(t, "FROM a\nRUN "+tt.run+"\n"))
+			name, i := CommandName(c)
+			if name != tt.name || i != tt.index {
+				t.Errorf("got %q at %d, want %q at %d", name, i, tt.name, tt.index)
+			}
+		})
+	}
+}
+
+func TestPlainWord(t *testing.T) {
+	tests := []struct {
+		word, want string
+		ok         bool
+	}{
+		{"abc", "abc", true},
+		{`"a b"`, "a b", true},
+		{`'a"b'`, `a"b`, true},
+		{`"$HOME"`, "", false},
+		{"*.py", "", false},
+		{"~/x", "", false},
+		{`a\ b`, "", false},
+		{"$(date)", "", false},
+		{"a{b,c}", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.word, func(t *testing.T) {
+			c := firstCall(parseRun(t, "FROM a\nRUN echo "+tt.word+"\n"))
+			got, ok := PlainWord(c.Args[1])
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("got %q %v, want %q %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestSubcommandAndFlags(t *testing.T) {
+	c := firstCall(parseRun(t, "FROM a\nRUN apt-get -o Dpkg::Options=x -qy install curl\n"))
+	if i := Subcommand(c, 1, map[string]bool{"-o": true}); i != 4 {
+		t.Errorf("subcommand at %d, want 4", i)
+	}
+	if !HasShortFlag(c, 1, 'y') || HasShortFlag(c, 1, 'z') {
+		t.Error("short flag cluster -qy not read")
+	}
+	if !HasWord(c, 1, []string{"curl"}) || HasWord(c, 1, []string{"wget"}) {
+		t.Error("HasWord wrong")
+	}
+}
+
+// TestPositionsMapToTheFile checks that shell positions map back to the bytes they
+// claim, across continuations, comment lines and CRLF.
+func TestPositionsMapToTheFile(t *testing.T) {
+	src := "FROM a\r\nRUN apt-get update \\\r\n  # comment\r\n  && apt-get install \\\r\n\tcurl\r\n"
+	s := parseRun(t, src)
+	s.Calls(func(c *syntax.CallExpr) {
+		for _, w := range c.Args {
+			start, end, ok := s.WordSpan(w)
+			lit, _ := Lit(w)
+			if !ok || src[start:end] != lit {
+				t.Errorf("word %q maps to %q", lit, src[start:end])
+			}
+			if at := s.FileEnd(w.End()); !strings.HasSuffix(src[:at], lit) {
+				t.Errorf("FileEnd of %q is not right after it", lit)
+			}
+		}
+	})
+}

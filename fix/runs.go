@@ -109,6 +109,18 @@ func topStmt(s *shell.Script, node syntax.Node) *syntax.Stmt {
 	return nil
 }
 
+// stmtEnd returns where a statement's command and redirections end, before a `;` or
+// `&` that ends the statement (mvdan counts those in Stmt.End).
+func stmtEnd(st *syntax.Stmt) syntax.Pos {
+	end := st.Cmd.End()
+	for _, r := range st.Redirs {
+		if r.End().After(end) {
+			end = r.End()
+		}
+	}
+	return end
+}
+
 // appendCommand returns an edit that runs cmd after the top-level statement holding
 // node, chained with &&, so it runs only when that statement succeeded. It goes on a
 // continuation line of its own, in the instruction's style, when the statement ends
@@ -119,7 +131,7 @@ func appendCommand(p *Pass, s *shell.Script, node syntax.Node, cmd string) (rewr
 	if st == nil || st.Background || st.Coprocess || st.Negated {
 		return rewrite.Edit{}, false
 	}
-	at := s.FileEnd(st.End())
+	at := s.FileEnd(stmtEnd(st))
 	last := st == s.File.Stmts[len(s.File.Stmts)-1] && len(s.File.Last) == 0
 	text := p.Doc.ContinuationText(s.In, at, "&&", cmd, last && s.In.StartLine != s.In.LogicalEndLine)
 	return rewrite.Edit{Start: at, End: at, New: text}, true

@@ -28,20 +28,43 @@ func (d *Document) StyleOf(in *Instruction) Style {
 }
 
 func (d *Document) styleFromLines(in *Instruction) (Style, bool) {
+	// The lines after the first, without comment and blank lines.
+	var lines []string
 	for li := in.StartLine; li < in.LogicalEndLine; li++ { // 0-based: the lines after the first
-		if d.IsComment(li) || d.IsBlank(li) {
-			continue
+		if !d.IsComment(li) && !d.IsBlank(li) {
+			lines = append(lines, d.Line(li))
 		}
-		line := d.Line(li)
-		body := strings.TrimLeft(line, " \t")
-		st := Style{Indent: line[:len(line)-len(body)]}
-		st.LeadingOps = strings.HasPrefix(body, "&&") || strings.HasPrefix(body, "||") || strings.HasPrefix(body, ";")
-		if st.Indent == "" {
-			st.Indent = "    "
-		}
-		return st, true
 	}
-	return Style{}, false
+	if len(lines) == 0 {
+		return Style{}, false
+	}
+	indent := func(line string) string {
+		if body := strings.TrimLeft(line, " \t"); len(body) < len(line) {
+			return line[:len(line)-len(body)]
+		}
+		return "    "
+	}
+	// A line that starts with an operator shows the leading style, whatever the
+	// indentation of package-list lines around it.
+	for _, line := range lines {
+		body := strings.TrimLeft(line, " \t")
+		if strings.HasPrefix(body, "&&") || strings.HasPrefix(body, "||") || strings.HasPrefix(body, ";") {
+			return Style{Indent: indent(line), LeadingOps: true}, true
+		}
+	}
+	// Else a line that ends in `&& \`: the next line shows the trailing style's indent.
+	esc := string(d.Escape)
+	for li := in.StartLine - 1; li < in.LogicalEndLine-1; li++ {
+		t := strings.TrimRight(strings.TrimSuffix(strings.TrimRight(d.Line(li), " \t"), esc), " \t")
+		if strings.HasSuffix(t, "&&") || strings.HasSuffix(t, ";") || strings.HasSuffix(t, "||") {
+			for next := li + 1; next < in.LogicalEndLine; next++ {
+				if !d.IsComment(next) && !d.IsBlank(next) {
+					return Style{Indent: indent(d.Line(next)), LeadingOps: false}, true
+				}
+			}
+		}
+	}
+	return Style{Indent: indent(lines[0]), LeadingOps: true}, true
 }
 
 // ContinuationText returns the text to insert at file offset at to run cmd after what

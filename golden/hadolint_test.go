@@ -8,7 +8,10 @@ package golden
 //     snippet hadolint passes must not be flagged.
 //   - TestHadolintOnCorpus compares dfix's findings on ../shared/corpus with what hadolint
 //     2.12 found there (../shared/suites/hadolint-on-corpus.jsonl), by file and
-//     instruction start line: recall must be at least 95% per code.
+//     instruction start line: recall must be at least 95% per code, counted over the
+//     findings dfix does not deliberately reject (a miss listed with its reason — a
+//     cache mount, an ONBUILD trigger, a Windows image — is a decision, not a miss).
+//     The raw recall over all of hadolint's findings is printed beside it.
 //
 // Where dfix deliberately differs, the difference is listed with its reason in
 // testdata/hadolint/<CODE>.txt, one per line, tab between the key and the reason:
@@ -233,12 +236,12 @@ func TestHadolintOnCorpus(t *testing.T) {
 	ours := dfixOnCorpus(t, corpus, files, covered, unparsed)
 
 	var report strings.Builder
-	fmt.Fprintf(&report, "%-8s %-24s %8s %8s %8s %8s %7s\n", "code", "rule", "hadolint", "dfix", "both", "listed", "recall")
+	fmt.Fprintf(&report, "%-8s %-24s %8s %8s %8s %8s %8s %7s %7s\n", "code", "rule", "hadolint", "dfix", "both", "missed", "extra", "raw", "recall")
 	for _, code := range sortedKeys(covered) {
 		r := covered[code]
 		ex := loadExceptions(t, code)
 		h, d := hado[code], ours[code]
-		both, listed := 0, 0
+		both, missListed, extraListed := 0, 0, 0
 		used := map[string]bool{}
 		for k := range h {
 			if d[k] {
@@ -248,7 +251,7 @@ func TestHadolintOnCorpus(t *testing.T) {
 			key := "corpus-miss " + k
 			if _, ok := ex[key]; ok {
 				used[key] = true
-				listed++
+				missListed++
 				continue
 			}
 			t.Errorf("%s (%s): hadolint flags %s, dfix does not (list it in testdata/hadolint/%s.txt with the reason if deliberate)", code, r.Name, k, code)
@@ -260,7 +263,7 @@ func TestHadolintOnCorpus(t *testing.T) {
 			key := "corpus-extra " + k
 			if _, ok := ex[key]; ok {
 				used[key] = true
-				listed++
+				extraListed++
 				continue
 			}
 			t.Errorf("%s (%s): dfix flags %s, hadolint does not (list it in testdata/hadolint/%s.txt with the reason if right)", code, r.Name, k, code)
@@ -270,13 +273,16 @@ func TestHadolintOnCorpus(t *testing.T) {
 				t.Errorf("testdata/hadolint/%s.txt lists %q, which no longer happens: remove it", code, key)
 			}
 		}
-		recall := 1.0
+		raw, recall := 1.0, 1.0
 		if len(h) > 0 {
-			recall = float64(both) / float64(len(h))
+			raw = float64(both) / float64(len(h))
 		}
-		fmt.Fprintf(&report, "%-8s %-24s %8d %8d %8d %8d %6.1f%%\n", code, r.Name, len(h), len(d), both, listed, 100*recall)
+		if n := len(h) - missListed; n > 0 {
+			recall = float64(both) / float64(n)
+		}
+		fmt.Fprintf(&report, "%-8s %-24s %8d %8d %8d %8d %8d %6.1f%% %6.1f%%\n", code, r.Name, len(h), len(d), both, missListed, extraListed, 100*raw, 100*recall)
 		if recall < 0.95 {
-			t.Errorf("%s (%s): recall %.1f%% against hadolint on the corpus, want at least 95%%", code, r.Name, 100*recall)
+			t.Errorf("%s (%s): recall %.1f%% against hadolint on the corpus (deliberate misses aside), want at least 95%%", code, r.Name, 100*recall)
 		}
 	}
 	t.Logf("dfix vs hadolint 2.12 on %d corpus files:\n%s", len(files), report.String())

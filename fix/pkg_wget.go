@@ -1,0 +1,132 @@
+package fix
+
+import (
+	"strings"
+
+	"github.com/dfix-dev/dfix/fix/shell"
+	"github.com/dfix-dev/dfix/rewrite"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// wgetShortValue are GNU wget's short options that take a value (glued or as the next
+// word).
+const wgetShortValue = "aABDeiIlnoOPQRtTUwX"
+
+// wgetReports reports whether a wget call already says how to report progress: quiet
+// (-q, --quiet), not verbose (-nv, --no-verbose), a --progress style, or a log file
+// (-o, --output-file, -a, --append-output).
+func wgetReports(c *syntax.CallExpr, from int) bool {
+	for j := from; j < len(c.Args); j++ {
+		v, ok := shell.PlainWord(c.Args[j])
+		if !ok {
+			continue
+		}
+		if v == "--" {
+			return false
+		}
+		if strings.HasPrefix(v, "--") {
+			name, _, _ := strings.Cut(v, "=")
+			switch name {
+			case "--quiet", "--no-verbose", "--progress", "--output-file", "--append-output":
+				return true
+			}
+			continue
+		}
+		if len(v) < 2 || v[0] != '-' {
+			continue
+		}
+		for k := 1; k < len(v); k++ {
+			ch := v[k]
+			switch {
+			case ch == 'q' || ch == 'o' || ch == 'a':
+				return true
+			case ch == 'n':
+				rest := v[k+1:]
+				if rest == "" && j+1 < len(c.Args) {
+					rest, _ = shell.PlainWord(c.Args[j+1])
+					j++
+				}
+				if strings.ContainsRune(rest, 'v') {
+					return true
+				}
+			case strings.IndexByte(wgetShortValue, ch) >= 0:
+				if k == len(v)-1 {
+					j++ // the value is the next word
+				}
+			default:
+				continue
+			}
+			break // the rest of the word is the option's value
+		}
+	}
+	return false
+}
+
+func checkWgetProgress(p *Pass) {
+	var stages *pkgStages
+	for _, s := range shellRuns(p) {
+		s.Calls(func(c *syntax.CallExpr) {
+			name, i := shell.CommandName(c)
+			if name != "wget" || wgetReports(c, i+1) {
+				return
+			}
+			if stages == nil {
+				stages = pkgStagesOf(p.Doc)
+			}
+			w := c.Args[i]
+			start, end, _ := s.WordSpan(w)
+			at := s.FileEnd(w.End())
+			d := Diagnostic{
+				Start:   start,
+				End:     end,
+				Message: "wget without --progress: its progress bar floods the build log",
+				Fix: &Fix{
+					Title:         "Add --progress=dot:giga",
+					Applicability: Safe,
+					Edits:         []rewrite.Edit{{Start: at, End: at, New: " --progress=dot:giga"}},
+				},
+			}
+			if wgetBusybox(p, stages, s, c) {
+				d.Fix = &Fix{Title: "Add --progress=dot:giga", Applicability: DisplayOnly}
+				d.Help = "this looks like an Alpine or busybox stage, whose wget (busybox's) does not know " +
+					"--progress: add -q instead, or --progress=dot:giga once GNU wget is installed"
+			}
+			p.Report(d)
+		})
+	}
+}
+
+// wgetBusybox reports whether the wget of call c probably is busybox's: the stage is
+// built on an Alpine or busybox image, or runs apk, and does not install GNU wget
+// (`apk add wget`) before the call.
+func wgetBusybox(p *Pass, stages *pkgStages, s *shell.Script, c *syntax.CallExpr) bool {
+	img := stages.image[s.In.Stage]
+	busybox := strings.Contains(img, "alpine") || strings.Contains(img, "busybox")
+	chain := map[int]bool{}
+	for _, st := range stages.chain(s.In.Stage) {
+		chain[st] = true
+	}
+	gnu := false
+	for _, o := range p.Doc.Instructions {
+		if o.Keyword != "run" || !chain[o.Stage] || !shellRunCandidate(p, o) {
+			continue
+		}
+		sc, err := p.Facts.Script(o)
+		if err != nil {
+			continue
+		}
+		for _, a := range apkCalls(sc) {
+			busybox = true
+			before := o.Index < s.In.Index || o.Index == s.In.Index && a.call.Pos().Offset() < c.Pos().Offset()
+			if a.verb != "add" || !before {
+				continue
+			}
+			for _, w := range a.call.Args[a.sub+1:] {
+				if v, ok := shell.PlainWord(w); ok && (v == "wget" || strings.HasPrefix(v, "wget=") || strings.HasPrefix(v, "wget~")) {
+					gnu = true
+				}
+			}
+		}
+	}
+	return busybox && !gnu
+}

@@ -39,6 +39,8 @@ func main() {
 var valueFlags = map[string]bool{
 	"select": true, "ignore": true, "format": true, "j": true, "jobs": true,
 	"stdin-filename": true, "color": true,
+	"pin-lock": true, "platform": true, "registry-mirror": true, "pin-jobs": true, "pin-timeout": true,
+	"config": true, "context": true,
 }
 
 // reorderArgs moves flags written after paths before them: urfave/cli, like Go's flag
@@ -90,7 +92,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "diff", Aliases: []string{"d"}, Usage: "print the fixes as a unified diff (git apply / patch -p1)"},
 			&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "fix the files in place"},
 			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list the files that fixes would change"},
@@ -98,12 +100,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.StringSliceFlag{Name: "select", Usage: "only these rules (names, DLxxxx codes, BuildKit checks; `all`)"},
 			&cli.StringSliceFlag{Name: "ignore", Usage: "turn these rules off"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, sarif, github"},
-			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "files processed in parallel"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "files processed in parallel", DefaultText: "the number of CPUs"},
 			&cli.StringFlag{Name: "stdin-filename", Usage: "the name of the file read from standard input, for messages"},
+			&cli.StringFlag{Name: "context", Usage: "the build context folder, for rules that look at its files (default: each Dockerfile's folder)"},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: auto, always, never (NO_COLOR and FORCE_COLOR are honoured)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only findings and errors, no summary or progress"},
 			&cli.BoolFlag{Name: "exit-zero", Usage: "exit 0 even when findings remain (errors still exit 2)"},
-		},
+		}, pinFlags()...),
 		Commands: []*cli.Command{
 			{Name: "rules", Usage: "list every rule", Action: func(c *cli.Context) error {
 				return printRules(stdout, fix.Rules(), c.String("format"))
@@ -148,6 +151,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			code = exitError
 		},
 	}
+	app.Flags = append(app.Flags, configFlags()...)
+	app.Commands = append(app.Commands, configCommand(stdout, stderr), completionCommand(stdout), manCommand(stdout))
 	if err := app.Run(reorderArgs(args)); err != nil {
 		if _, ok := err.(cli.ExitCoder); !ok {
 			fmt.Fprintln(stderr, "dfix:", err)
@@ -158,11 +163,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func versionString() string {
-	v := version
-	if commit != "" {
-		v += " (" + commit + ")"
+	v, rev := version, commit
+	bi, ok := debug.ReadBuildInfo()
+	if ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version // go install github.com/dfix-dev/dfix@v1.2.3
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if ok && rev == "" { // go build in a clone stamps the commit
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision":
+				rev = s.Value[:min(12, len(s.Value))] + rev
+			case s.Key == "vcs.modified" && s.Value == "true":
+				rev += "-dirty"
+			}
+		}
+		if strings.HasPrefix(rev, "-") {
+			rev = ""
+		}
+	}
+	if rev != "" {
+		v += " (" + rev + ")"
+	}
+	if ok {
 		for _, m := range bi.Deps {
 			if m.Path == "github.com/moby/buildkit" {
 				v += ", BuildKit parser " + m.Version

@@ -33,9 +33,17 @@ package main
 //	                          with -len, the length of that array or object instead
 //	sarifrefs FILE            fail unless every result of the SARIF log FILE names by
 //	                          ruleIndex the driver rule whose id is its ruleId
+//	genbig [-fixed] FILE SIZE write a Dockerfile of at least SIZE bytes (1k, 10M...):
+//	                          FROM, then RUN lines of about 1 KB and comment lines,
+//	                          then `CMD a b` (with -fixed: `CMD ["a", "b"]`, what
+//	                          dfix -w makes of it)
+//	tmpfs DIR SIZE            mount a tmpfs of SIZE (64k) on DIR, unmounted when the
+//	                          script ends; `tmpfs -ro DIR` remounts it read-only
+//	                          (see main_fail_test.go)
 //
 // Conditions: [root] is true when the tests run as root (permission bits then do not
-// stop reads or writes, so scripts about unreadable files skip themselves).
+// stop reads or writes, so scripts about unreadable files skip themselves). [tmpfs] is
+// true when a tmpfs can be mounted here (root on Linux, mount allowed by the sandbox).
 //
 // The environment: NO_COLOR=1, so the output has no colour escapes unless a script
 // asks for it with --color always. `go test -run TestScripts -update` rewrites the
@@ -79,6 +87,8 @@ func TestScripts(t *testing.T) {
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "tmpfs":
+				return canMountTmpfs(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -91,6 +101,8 @@ func TestScripts(t *testing.T) {
 			"glob":      cmdGlob,
 			"jsonget":   cmdJSONGet,
 			"sarifrefs": cmdSarifRefs,
+			"genbig":    cmdGenbig,
+			"tmpfs":     cmdTmpfs,
 		},
 	})
 }

@@ -96,9 +96,10 @@ func (rp *reporter) file(fr *fileResult) int {
 		rp.filesWithFindings++
 	}
 	rp.findings += len(res.Findings)
+	unsafe := cfg.unsafeFor(fr.path) // per file: .dfix.toml may set unsafe-fixes
 	for _, d := range res.Findings {
 		switch {
-		case d.Fixable(cfg.unsafe):
+		case d.Fixable(unsafe):
 			rp.fixable++
 		case d.Fix != nil && d.Fix.Applicability == fix.Unsafe:
 			rp.unsafeOnly++
@@ -133,7 +134,7 @@ func (rp *reporter) file(fr *fileResult) int {
 				out = cfg.stderr
 			}
 			for _, d := range shown {
-				rp.printFinding(out, fr.path, doc, d)
+				rp.printFinding(out, fr.path, doc, d, unsafe)
 			}
 		}
 	default:
@@ -171,10 +172,10 @@ func (rp *reporter) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
-func (rp *reporter) printFinding(w io.Writer, path string, doc *rewrite.Document, d fix.Diagnostic) {
+func (rp *reporter) printFinding(w io.Writer, path string, doc *rewrite.Document, d fix.Diagnostic, unsafe bool) {
 	pos := d.PositionIn(doc)
 	mark := ""
-	if d.Fixable(rp.cfg.unsafe) {
+	if d.Fixable(unsafe) {
 		mark = rp.paint(ansiCyan, "[*]") + " "
 	}
 	fmt.Fprintf(w, "%s:%d:%d: %s: %s%s\n", rp.paint(ansiBold, displayPath(path)), pos.Line, pos.Column,
@@ -186,7 +187,7 @@ func (rp *reporter) printFinding(w io.Writer, path string, doc *rewrite.Document
 		}
 	case d.Fix.Applicability == fix.DisplayOnly:
 		fmt.Fprintf(w, "  help: %s: %s\n", d.Fix.Title, d.Help)
-	case d.Fix.Applicability == fix.Unsafe && !rp.cfg.unsafe:
+	case d.Fix.Applicability == fix.Unsafe && !unsafe:
 		fmt.Fprintf(w, "  help: %s (unsafe fix: applied with --unsafe-fixes)\n", d.Fix.Title)
 	default:
 		fmt.Fprintf(w, "  help: %s\n", d.Fix.Title)
@@ -249,7 +250,7 @@ func (rp *reporter) summary() string {
 			fmt.Fprintf(&b, "%s in %s, %d fixable with -w", plural(rp.findings, "finding"), plural(rp.filesWithFindings, "file"), rp.fixable)
 		}
 	}
-	if rp.unsafeOnly > 0 && !cfg.unsafe && cfg.mode != modeWrite {
+	if rp.unsafeOnly > 0 && cfg.mode != modeWrite { // counted only where unsafe fixes are off
 		fmt.Fprintf(&b, ", %d more with --unsafe-fixes", rp.unsafeOnly)
 	}
 	if rp.errors > 0 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	conf "github.com/dfix-dev/dfix/config"
 	"github.com/dfix-dev/dfix/fix"
 	"github.com/dfix-dev/dfix/rewrite"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -38,6 +39,10 @@ type config struct {
 	color         bool
 	progress      bool
 	stdinFilename string
+	context       string          // --context: the build context folder ("" each Dockerfile's folder)
+	pin           *pinRun         // digest pinning (--pin), nil when off
+	pinOpts       *fix.PinOptions // its settings for the rule, bound to the run's context
+	settings      *conf.Loader    // .dfix.toml files: rules and unsafe-fixes per file
 	stdin         io.Reader
 	stdout        io.Writer
 	stderr        io.Writer
@@ -74,8 +79,23 @@ func configFrom(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) (*con
 	if cfg.rules, err = fix.Select(fix.Rules(), splitList(c.StringSlice("select")), splitList(c.StringSlice("ignore"))); err != nil {
 		return nil, err
 	}
+	if cfg.settings, err = newLoader(c, stderr, cfg.quiet); err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), "\n", "\ndfix: "))
+	}
+	configPins(c, cfg.settings) // pin, pin-lock, registry-mirrors from .dfix.toml, before pinConfig reads them
+	if cfg.pin, err = pinConfig(c); err != nil {
+		return nil, err
+	}
+	if cfg.pin != nil {
+		cfg.rules = enablePin(cfg.rules, splitList(c.StringSlice("ignore")))
+	}
 	if cfg.color, err = useColor(c.String("color"), stdout); err != nil {
 		return nil, err
+	}
+	if cfg.context = c.String("context"); cfg.context != "" {
+		if fi, err := os.Stat(cfg.context); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--context: %s is not a folder", cfg.context)
+		}
 	}
 	cfg.progress = !cfg.quiet && isTerminal(stderr)
 	return cfg, nil
@@ -105,6 +125,7 @@ type fileResult struct {
 }
 
 func (cfg *config) runPaths(ctx context.Context, args []string) int {
+	cfg.pinOpts = cfg.pin.options(ctx)
 	stdinMode := len(args) == 1 && args[0] == "-"
 	if len(args) == 0 {
 		if stdinPiped(cfg.stdin) {
@@ -115,7 +136,7 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 		}
 	}
 	if stdinMode {
-		return cfg.runStdin()
+		return max(cfg.runStdin(), cfg.pin.finish(cfg))
 	}
 	for _, a := range args {
 		if a == "-" {
@@ -124,16 +145,23 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 		}
 	}
 	files, walkErrs := discover(args)
+	if !cfg.checkConfigs(files) {
+		return exitError // a broken configuration: nothing processed, nothing written
+	}
 	code := exitClean
 	for _, err := range walkErrs {
 		fmt.Fprintln(cfg.stderr, "dfix:", err)
 		code = exitError
+	}
+	if cfg.pin != nil {
+		go cfg.pin.prefetch(ctx, files)
 	}
 	results := cfg.process(ctx, files)
 	rep := newReporter(cfg)
 	for r := range results {
 		code = max(code, rep.file(r))
 	}
+	code = max(code, cfg.pin.finish(cfg)) // failed lookups, before the summary
 	code = max(code, rep.finish())
 	if ctx.Err() != nil {
 		fmt.Fprintln(cfg.stderr, "dfix: interrupted; files not yet processed were left as they were")
@@ -163,17 +191,26 @@ func (cfg *config) process(ctx context.Context, files []string) <-chan *fileResu
 			}
 		}()
 	}
+	// At most `window` files are dispatched and not yet printed: results wait in order
+	// behind a slow file (a 10 MB one, say) and would otherwise pile up in memory
+	// without bound while the other workers go on.
+	window := make(chan struct{}, max(64, 16*cfg.jobs))
 	go func() {
 		defer close(jobs)
 		for i := range files {
 			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				for j := i; j < len(files); j++ {
-					slots[j] <- nil
+			case window <- struct{}{}:
+				select {
+				case jobs <- i:
+					continue
+				case <-ctx.Done():
 				}
-				return
+			case <-ctx.Done():
 			}
+			for j := i; j < len(files); j++ {
+				slots[j] <- nil
+			}
+			return
 		}
 	}()
 	out := make(chan *fileResult)
@@ -184,6 +221,7 @@ func (cfg *config) process(ctx context.Context, files []string) <-chan *fileResu
 			r := <-slots[i]
 			prog.step(i + 1)
 			if r != nil {
+				<-window // a dispatched file always has a result
 				out <- r
 			}
 		}
@@ -192,6 +230,10 @@ func (cfg *config) process(ctx context.Context, files []string) <-chan *fileResu
 	}()
 	return out
 }
+
+// fileWriter writes the fixed files. Its zero value is the real, atomic write; tests
+// replace it to inject faults (a full disk, a file edited between read and write).
+var fileWriter rewrite.Writer
 
 func (cfg *config) processFile(path string) (fr *fileResult) {
 	fr = &fileResult{path: path}
@@ -212,7 +254,7 @@ func (cfg *config) processFile(path string) (fr *fileResult) {
 	}
 	fr.changed = fr.res.Changed()
 	if cfg.mode == modeWrite && fr.changed {
-		if err := snap.WriteFile(fr.res.Output); err != nil {
+		if err := fileWriter.WriteFile(snap, fr.res.Output); err != nil {
 			fr.err = err
 			return fr
 		}
@@ -227,7 +269,11 @@ func (cfg *config) fixBytes(name string, src []byte) (*fix.Result, string, error
 	if fe := foreignFrontend(src); fe != "" {
 		return nil, fmt.Sprintf("skipped: # syntax=%s is not a Dockerfile frontend", fe), nil
 	}
-	res, err := fix.Run(name, src, fix.Options{Rules: cfg.rules, UnsafeFixes: cfg.unsafe, NoFix: cfg.mode == modeCheck})
+	rules, unsafe, err := cfg.fileOptions(name)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := fix.Run(name, src, fix.Options{Rules: rules, UnsafeFixes: unsafe, NoFix: cfg.mode == modeCheck, Pin: cfg.pinOpts, Context: cfg.context})
 	return res, "", err
 }
 

@@ -3,6 +3,7 @@ package fix
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,6 +19,12 @@ type Options struct {
 	Rules       []*Rule // the enabled rules
 	UnsafeFixes bool    // also apply Unsafe fixes
 	NoFix       bool    // only report; do not compute the fixed text
+	// Pin is the pin-digest rule's registry resolver and settings for the run
+	// (nil: unpinned images are reported, nothing is looked up).
+	Pin *PinOptions
+	// Context is the build context folder (what `docker build` is given), for rules
+	// that look at its files (copy-deps-first); "" means the Dockerfile's folder.
+	Context string
 }
 
 // Result is the outcome of running the rules over one file.
@@ -52,7 +59,7 @@ func Run(path string, src []byte, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Doc: doc, Output: src, OutputDoc: doc}
-	res.Findings = Check(doc, opts.Rules)
+	res.Findings = check(doc, opts)
 	if opts.NoFix {
 		res.Remaining = res.Findings
 		return res, nil
@@ -70,11 +77,18 @@ func Run(path string, src []byte, opts Options) (*Result, error) {
 // Check runs the rules over doc once and returns their findings, suppressions applied,
 // in file order.
 func Check(doc *rewrite.Document, rules []*Rule) []Diagnostic {
+	return check(doc, Options{Rules: rules})
+}
+
+// check is Check with the run's options (the pin-digest rule's resolver).
+func check(doc *rewrite.Document, opts Options) []Diagnostic {
+	rules := opts.Rules
 	facts := computeFacts(doc)
 	sup := parseSuppressions(doc)
+	bctx := newBuildContext(doc.Path, opts.Context)
 	var out []Diagnostic
 	for _, r := range rules {
-		pass := &Pass{Doc: doc, Facts: facts}
+		pass := &Pass{Doc: doc, Facts: facts, Pin: opts.Pin, context: bctx}
 		pass.report = func(d Diagnostic) {
 			d.Rule = r
 			line := 0
@@ -147,7 +161,7 @@ func fixLoop(res *Result, opts Options, blocked map[string]bool) bool {
 				Message: "fix \"" + d.Fix.Title + "\" would break the Dockerfile; dropped (this is a dfix bug)"})
 		}
 		if len(applied) == 0 {
-			diags = Check(doc, opts.Rules)
+			diags = check(doc, opts)
 			continue
 		}
 		var edits []rewrite.Edit
@@ -161,7 +175,7 @@ func fixLoop(res *Result, opts Options, blocked map[string]bool) bool {
 		}
 		fixed = append(fixed, applied...)
 		doc = nextDoc
-		diags = Check(doc, opts.Rules)
+		diags = check(doc, opts)
 	}
 	res.Output = comp.Text()
 	res.Edits = comp.Edits()
@@ -176,17 +190,28 @@ func fixLoop(res *Result, opts Options, blocked map[string]bool) bool {
 // skipping any whose edits overlap an already chosen fix.
 func choose(diags []Diagnostic, unsafe bool, blocked map[string]bool) []Diagnostic {
 	var chosen []Diagnostic
+	// taken holds the chosen edits sorted by (Start, End). They do not overlap, so
+	// their Ends are sorted too, and the only ones a new edit can overlap are found by
+	// a binary search: checking every taken edit made a file with many fixes quadratic.
 	var taken []rewrite.Edit
+	overlapsTaken := func(e rewrite.Edit) bool {
+		i := sort.Search(len(taken), func(i int) bool { return taken[i].End >= e.Start })
+		for ; i < len(taken) && taken[i].Start <= e.End; i++ {
+			if rewrite.Overlaps(e, taken[i]) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, d := range diags {
 		if !d.Fixable(unsafe) || blocked[d.Rule.Name] || len(d.Fix.Edits) == 0 {
 			continue
 		}
 		ok := true
 		for _, e := range d.Fix.Edits {
-			for _, t := range taken {
-				if rewrite.Overlaps(e, t) {
-					ok = false
-				}
+			if overlapsTaken(e) {
+				ok = false
+				break
 			}
 		}
 		// A fix's own edits must not overlap each other either.
@@ -196,7 +221,12 @@ func choose(diags []Diagnostic, unsafe bool, blocked map[string]bool) []Diagnost
 		}
 		if ok {
 			chosen = append(chosen, d)
-			taken = append(taken, d.Fix.Edits...)
+			for _, e := range own { // sorted by Validate
+				i := sort.Search(len(taken), func(i int) bool {
+					return taken[i].Start > e.Start || taken[i].Start == e.Start && taken[i].End > e.End
+				})
+				taken = slices.Insert(taken, i, e)
+			}
 		}
 	}
 	return chosen

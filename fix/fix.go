@@ -82,9 +82,13 @@ func (d *Diagnostic) Fixable(unsafe bool) bool {
 
 // Pass is what a rule's check sees of one file.
 type Pass struct {
-	Doc    *rewrite.Document
-	Facts  *Facts
+	Doc   *rewrite.Document
+	Facts *Facts
+	// Pin is the pin-digest rule's resolver and settings (nil: look nothing up).
+	Pin    *PinOptions
 	report func(Diagnostic)
+	// context is the build context, for rules that look at its files.
+	context *buildContext
 }
 
 // Report records a finding.

@@ -267,6 +267,9 @@ func checkLegacyKeyValue(p *Pass) {
 			i++
 		}
 		valueStart, valueEnd := i, in.ArgsStart+len(args)
+		if valueStart >= valueEnd {
+			continue // a key and no value (`ENV \ \`): nothing to rewrite
+		}
 		value := t[valueStart:valueEnd]
 		kw, _ := in.KeywordSpan()
 		d := Diagnostic{Start: kw.Start, End: kw.End,

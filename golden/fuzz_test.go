@@ -11,7 +11,8 @@ import (
 
 // FuzzPipeline runs the whole pipeline with every rule, unsafe fixes on: no panic, and
 // for any input dfix reads, every promise holds (the output parses, a second run changes
-// nothing, comments survive, edits are exact). Seeds: every golden input.
+// nothing, comments survive, edits are exact). Seeds: every golden input, and with
+// DFIX_CORPUS set every corpus file and suite input.
 func FuzzPipeline(f *testing.F) {
 	paths, _ := filepath.Glob("*/*.txtar")
 	for _, p := range paths {
@@ -25,11 +26,20 @@ func FuzzPipeline(f *testing.F) {
 			}
 		}
 	}
+	// With DFIX_CORPUS set: every corpus file and every suite input too.
 	if d := os.Getenv("DFIX_CORPUS"); d != "" {
-		seeds, _ := filepath.Glob(filepath.Join(fromModuleRoot(f, d), "docker-library__*", "*", "*", "Dockerfile"))
-		for _, s := range seeds {
-			if b, err := os.ReadFile(s); err == nil {
-				f.Add(b)
+		files, _ := loadCorpus(f, fromModuleRoot(f, d))
+		for _, in := range files {
+			f.Add(in.src)
+		}
+		suites := filepath.Join(fromModuleRoot(f, d), "..", "suites")
+		if s := os.Getenv("DFIX_SUITES"); s != "" {
+			suites = fromModuleRoot(f, s)
+		}
+		if _, err := os.Stat(suites); err == nil {
+			inputs, _ := suiteInputs(f, suites)
+			for _, in := range inputs {
+				f.Add(in.src)
 			}
 		}
 	}

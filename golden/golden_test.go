@@ -23,8 +23,14 @@ var update = flag.Bool("update", false, "rewrite the want and findings sections 
 //	crlf              (input and want get CRLF line endings)
 //	bom               (input and want start with a UTF-8 BOM)
 //	no-final-newline  (input and want lose their final newline)
+//	pin               (pin-digest looks images up in a fake registry; "pin update":
+//	                  with --update-pins)
+//	stdin             (the file is read as standard input: no build context)
 //	-- Dockerfile --
 //	input
+//	-- context/FILE --  (optional, any number: files of the build context, written to a
+//	                    temporary folder given as --context; without them the context
+//	                    is the case's folder)
 //	-- want --
 //	expected output
 //	-- findings --
@@ -40,6 +46,8 @@ type goldenCase struct {
 	want     []byte
 	findings string
 	encode   func([]byte) []byte // the transformations the options ask for
+	context  []txtar.File        // files of the build context (context/NAME sections)
+	stdin    bool                // run as standard input: no file name, no context
 
 	crlf, bom, noFinalNewline bool
 }
@@ -72,6 +80,11 @@ func loadCase(t *testing.T, path string) *goldenCase {
 					t.Fatalf("%s: unknown flag %q", path, f[i])
 				}
 			}
+		case line == "pin" || line == "pin update":
+			// The pin-digest rule with a fake registry (pinfake_test.go).
+			c.fixOpts.Pin = &fix.PinOptions{Resolver: fakeResolver{}, Update: line == "pin update"}
+		case line == "stdin":
+			c.stdin = true
 		case line == "crlf":
 			c.crlf = true
 			transforms = append(transforms, func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) })
@@ -104,6 +117,10 @@ func loadCase(t *testing.T, path string) *goldenCase {
 		case "findings":
 			c.findings = string(f.Data)
 		default:
+			if strings.HasPrefix(f.Name, "context/") {
+				c.context = append(c.context, f)
+				continue
+			}
 			t.Fatalf("%s: unknown section %q", path, f.Name)
 		}
 	}
@@ -145,7 +162,14 @@ func TestGolden(t *testing.T) {
 	for _, path := range paths {
 		t.Run(strings.TrimSuffix(path, ".txtar"), func(t *testing.T) {
 			c := loadCase(t, path)
-			res, vs := Check(path, c.input, c.fixOpts, Options{Patch: perr == nil})
+			name := path
+			if c.stdin {
+				name = "-"
+			}
+			if len(c.context) > 0 {
+				c.fixOpts.Context = writeContext(t, c.context)
+			}
+			res, vs := Check(name, c.input, c.fixOpts, Options{Patch: perr == nil})
 			for _, v := range vs {
 				t.Errorf("broken promise: %v", v)
 			}
@@ -171,7 +195,8 @@ func TestGolden(t *testing.T) {
 // undone by storing the output in the same plain form as the input section.
 func (c *goldenCase) writeBack(t *testing.T, out []byte, findings string) {
 	plain := decode(out, c)
-	files := []txtar.File{{Name: "Dockerfile", Data: c.plainInput()}, {Name: "want", Data: plain}, {Name: "findings", Data: []byte(findings)}}
+	files := append([]txtar.File{{Name: "Dockerfile", Data: c.plainInput()}}, c.context...)
+	files = append(files, txtar.File{Name: "want", Data: plain}, txtar.File{Name: "findings", Data: []byte(findings)})
 	c.archive.Files = files
 	if err := os.WriteFile(c.path, txtar.Format(c.archive), 0o644); err != nil {
 		t.Fatal(err)
@@ -204,4 +229,19 @@ func decode(out []byte, c *goldenCase) []byte {
 		return out
 	}
 	return b
+}
+
+// writeContext writes a case's context/NAME sections to a temporary folder and returns it.
+func writeContext(t *testing.T, files []txtar.File) string {
+	dir := t.TempDir()
+	for _, f := range files {
+		name := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(f.Name, "context/")))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

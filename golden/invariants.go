@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix"
@@ -43,10 +44,26 @@ func Check(name string, src []byte, fo fix.Options, co Options) (*fix.Result, []
 	}
 	out := res.Output
 
-	// The output parses and has the same instructions (fixes that merge or move
-	// instructions are checked by their own golden cases).
-	if _, err := rewrite.Parse(name, out); err != nil {
+	// The output parses, and its instructions are the input's but for what the applied
+	// fixes declare (Fix.Instructions: merges remove RUNs, nothing else appears or
+	// disappears). A join that glues two instructions together still parses; this
+	// catches it.
+	in := res.Doc
+	outDoc, err := rewrite.Parse(name, out)
+	if err != nil {
 		bad("output parses", "%v", err)
+	} else if why := shapeChange(in, outDoc, res.Fixed); why != "" {
+		bad("instructions change only as the applied fixes declare", "%s", why)
+	}
+
+	// Only fixes the options allow are applied, and a changed file names them.
+	for _, d := range res.Fixed {
+		if !d.Fixable(fo.UnsafeFixes) {
+			bad("only allowed fixes are applied", "%s fix %q (%s) applied", d.Rule.Name, d.Fix.Title, d.Fix.Applicability)
+		}
+	}
+	if res.Changed() && len(res.Fixed) == 0 {
+		bad("a change comes from a listed fix", "the output differs but no applied fix is listed")
 	}
 
 	// The edits against the input are non-overlapping and give the output: nothing
@@ -64,12 +81,14 @@ func Check(name string, src []byte, fo fix.Options, co Options) (*fix.Result, []
 		bad("comment lines survive", "%q", lost)
 	}
 
-	// New text uses the file's own line ending.
-	if d, err := rewrite.Parse(name, src); err == nil {
-		for _, e := range res.Edits {
-			if wrongEOL(e.New, d.EOL) {
-				bad("new text uses the file's line ending", "edit %v in a file with %q line endings", e, d.EOL)
-			}
+	// New text uses the file's own line ending (in a file of mixed line endings, the
+	// dominant one or that of the line it goes into) and escape char.
+	for _, e := range res.Edits {
+		if wrongEOL(e.New, in.EOL, in.LineEOL(in.LineOf(e.Start)-1)) {
+			bad("new text uses the file's line ending", "edit %v in a file with %q line endings", e, in.EOL)
+		}
+		if foreignEscape(src, e, in.Escape) {
+			bad("new text uses the file's escape char", "edit %v continues a line with the wrong escape char in a file whose escape is %q", e, in.Escape)
 		}
 	}
 
@@ -91,13 +110,101 @@ func Check(name string, src []byte, fo fix.Options, co Options) (*fix.Result, []
 	return res, vs
 }
 
-func wrongEOL(s, eol string) bool {
+// shapeChange compares the instruction lists of the input and the output: with no
+// declared change they must have the same keywords in the same order, else the same
+// count of each keyword once the declared changes are added. It returns what differs.
+func shapeChange(a, b *rewrite.Document, fixed []fix.Diagnostic) string {
+	delta := map[string]int{}
+	for _, d := range fixed {
+		if d.Fix == nil {
+			continue
+		}
+		for k, n := range d.Fix.Instructions {
+			delta[strings.ToLower(k)] += n
+		}
+	}
+	keywords := func(d *rewrite.Document) []string {
+		var out []string
+		for _, in := range d.Instructions {
+			out = append(out, in.Keyword)
+		}
+		return out
+	}
+	ka, kb := keywords(a), keywords(b)
+	// A declaration, even of no net change ({"copy": 0}: a COPY moved), allows a new
+	// order, as the driver's sameShape does.
+	declared := len(delta) > 0
+	if !declared {
+		if strings.Join(ka, " ") != strings.Join(kb, " ") {
+			return fmt.Sprintf("no fix declares a change, yet the instructions went from %v to %v", ka, kb)
+		}
+		return ""
+	}
+	count := map[string]int{}
+	for _, k := range ka {
+		count[k]++
+	}
+	for k, n := range delta {
+		count[k] += n
+	}
+	for _, k := range kb {
+		count[k]--
+	}
+	var diffs []string
+	for k, n := range count {
+		if n != 0 {
+			diffs = append(diffs, fmt.Sprintf("%s %+d", k, -n))
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	sort.Strings(diffs)
+	return fmt.Sprintf("the fixes declare %v, but the output has, beyond that, %s", delta, strings.Join(diffs, ", "))
+}
+
+// foreignEscape reports whether an edit writes a line continuation with the other
+// escape char than the file's: a line that ends in a blank and then, written by the
+// edit, '\' in a backtick file or '`' in a backslash file. The part of the line before
+// the edit counts for the blank, so an edit that only inserts the escape and the line
+// break is seen; an escape-like char that was there before is not the edit's doing.
+func foreignEscape(src []byte, e rewrite.Edit, escape byte) bool {
+	other := byte('`')
+	if escape == '`' {
+		other = '\\'
+	}
+	lineStart := bytes.LastIndexByte(src[:e.Start], '\n') + 1
+	prev := 0
+	for i := 0; i < len(e.New); i++ {
+		if e.New[i] != '\n' {
+			continue
+		}
+		line, before := e.New[prev:i], 0
+		if prev == 0 {
+			before = e.Start - lineStart
+			line = string(src[lineStart:e.Start]) + line
+		}
+		prev = i + 1
+		line = strings.TrimRight(line, " \t\r")
+		n := len(line)
+		if n > before && line[n-1] == other && (n == 1 || line[n-2] == ' ' || line[n-2] == '\t') {
+			return true
+		}
+	}
+	return false
+}
+
+// wrongEOL reports whether a line break in s is neither of the allowed line endings.
+func wrongEOL(s, eol, lineEOL string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] != '\n' {
 			continue
 		}
-		crlf := i > 0 && s[i-1] == '\r'
-		if crlf != (eol == "\r\n") {
+		got := "\n"
+		if i > 0 && s[i-1] == '\r' {
+			got = "\r\n"
+		}
+		if got != eol && got != lineEOL {
 			return true
 		}
 	}

@@ -96,6 +96,7 @@ var (
 	ErrUTF16      = errors.New("UTF-16 encoded file; only UTF-8 Dockerfiles are supported")
 	ErrEmpty      = errors.New("empty file")
 	ErrLineTooBig = fmt.Errorf("line longer than %d bytes (BuildKit's limit)", MaxLine)
+	ErrCROnly     = errors.New("lines end in CR only (classic Mac OS line endings): BuildKit reads the whole file as one line; convert them to LF")
 )
 
 // Parse reads src as a Dockerfile. The error, when not nil, is a *ParseError.
@@ -139,6 +140,9 @@ func (d *Document) check() error {
 	if i := bytes.IndexByte(src, 0); i >= 0 {
 		return &ParseError{Path: d.Path, Line: d.LineOf(i), Err: ErrBinary}
 	}
+	if crOnly(src) {
+		return &ParseError{Path: d.Path, Err: ErrCROnly}
+	}
 	for li := 0; li < d.NumLines(); li++ {
 		b := d.lineBytes(li)
 		if len(bytes.TrimRight(b, "\r\n")) > MaxLine {
@@ -149,6 +153,19 @@ func (d *Document) check() error {
 		}
 	}
 	return nil
+}
+
+// crOnly reports whether the file's line breaks are mostly lone CRs (a CR followed by
+// more text, not by LF): BuildKit splits lines on LF only, so such a file is one long
+// line to it, which no fix should touch.
+func crOnly(src []byte) bool {
+	lone := 0
+	for i := 0; i+1 < len(src); i++ {
+		if src[i] == '\r' && src[i+1] != '\n' {
+			lone++
+		}
+	}
+	return lone > 0 && lone > bytes.Count(src, []byte{'\n'})
 }
 
 func (d *Document) indexLines() {

@@ -126,6 +126,9 @@ func FuzzLogicalOffsets(f *testing.F) {
 	f.Add("FROM a\nRUN a \\\n  # c\n\n  b \\\n\tc\n")
 	f.Add("# escape=`\nFROM a\nRUN a `\r\n  b\r\n")
 	f.Add("\xEF\xBB\xBFFROM a\nRUN <<EOF\nx\nEOF\n")
+	for _, s := range fuzzSeeds(f) {
+		f.Add(string(s))
+	}
 	f.Fuzz(func(t *testing.T, src string) {
 		checkOffsets(t, src)
 	})
@@ -144,6 +147,7 @@ func TestBadInputIsAParseErrorNamingTheFileAndLine(t *testing.T) {
 		{"a NUL byte", "FROM a\nRUN b\x00\n", 2, ErrBinary, "binary"},
 		{"invalid UTF-8", "FROM a\nRUN \xff\n", 2, ErrInvalidUTF, "invalid UTF-8"},
 		{"a UTF-16 BOM", "\xFF\xFEF\x00", 0, ErrUTF16, "UTF-16"},
+		{"CR-only line endings", "FROM a\rRUN b\rCMD c\r", 0, ErrCROnly, "CR only"},
 		{"a line over 64 KiB", "FROM a\nRUN " + strings.Repeat("x", MaxLine) + "\n", 2, ErrLineTooBig, "longer than"},
 		{"an unterminated heredoc", "FROM a\nRUN <<EOF\necho\n", 2, nil, "unterminated heredoc"},
 		{"an invalid escape directive", "# escape=x\nFROM a\n", 1, nil, "invalid escape token"},
@@ -182,6 +186,16 @@ func TestLineAndColumnOfOffsets(t *testing.T) {
 	for _, tt := range tests {
 		if l, c := d.LineOf(tt.off), d.Column(tt.off); l != tt.line || c != tt.col {
 			t.Errorf("offset %d: got %d:%d, want %d:%d", tt.off, l, c, tt.line, tt.col)
+		}
+	}
+}
+
+// A stray CR inside a line, or a lone CR ending the last line, is no CR-only file:
+// BuildKit reads such files line by line as usual.
+func TestStrayCRIsNotCROnly(t *testing.T) {
+	for _, src := range []string{"FROM a\nRUN echo a\rb\nCMD c\n", "FROM a\r", "FROM a\r\nRUN b\r\n"} {
+		if _, err := Parse("Dockerfile", []byte(src)); err != nil {
+			t.Errorf("%q: %v", src, err)
 		}
 	}
 }

@@ -126,6 +126,11 @@ func TestComposerKeepsUntouchedBytesOutOfTheEdits(t *testing.T) {
 func FuzzApply(f *testing.F) {
 	f.Add([]byte("FROM a\nRUN b\n"), int64(1))
 	f.Add([]byte(""), int64(2))
+	for i, s := range fuzzSeeds(f) {
+		if i < 200 {
+			f.Add(s, int64(i))
+		}
+	}
 	f.Fuzz(func(t *testing.T, src []byte, seed int64) {
 		r := rand.New(rand.NewSource(seed))
 		edits := randomEdits(r, len(src))
@@ -148,6 +153,51 @@ func FuzzApply(f *testing.F) {
 			if _, err := Apply(src, overlap); err == nil {
 				t.Fatalf("overlapping edits %v accepted", overlap)
 			}
+		}
+		// Any edit that shares a byte with one of them, or an insertion at the offset
+		// of another insertion or strictly inside a replaced range, is rejected, and
+		// the order the edits come in does not matter.
+		if len(edits) > 0 {
+			e := edits[r.Intn(len(edits))]
+			var o Edit
+			if e.Start == e.End {
+				o = Edit{e.Start, e.Start, "i"}
+				if r.Intn(2) == 0 && e.Start > 0 {
+					o = Edit{e.Start - 1 - r.Intn(e.Start), e.Start + 1 + r.Intn(len(src)-e.Start+1), "r"}
+					if o.End > len(src) {
+						o.End = len(src)
+					}
+					if o.End == e.Start {
+						o = Edit{e.Start, e.Start, "i"}
+					}
+				}
+			} else {
+				p := e.Start + r.Intn(e.End-e.Start)
+				switch r.Intn(3) {
+				case 0: // a range starting inside e
+					o = Edit{p, p + 1 + r.Intn(len(src)-p), "r"}
+				case 1: // a range ending inside e
+					q := p + 1
+					o = Edit{r.Intn(q), q, "r"}
+				default: // an insertion strictly inside e, else a range on e's first byte
+					if p > e.Start {
+						o = Edit{p, p, "i"}
+					} else {
+						o = Edit{e.Start, e.Start + 1, "r"}
+					}
+				}
+			}
+			overlap := append(append([]Edit{}, edits...), o)
+			r.Shuffle(len(overlap), func(i, j int) { overlap[i], overlap[j] = overlap[j], overlap[i] })
+			if _, err := Apply(src, overlap); err == nil {
+				t.Fatalf("edit %v overlaps %v, yet %v was accepted", o, e, overlap)
+			}
+		}
+		// Shuffled, the non-overlapping edits give the same text.
+		shuffled := append([]Edit{}, edits...)
+		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		if got2, err := Apply(src, shuffled); err != nil || !bytes.Equal(got2, got) {
+			t.Fatalf("edits in another order give %q, %v; want %q", got2, err, got)
 		}
 	})
 }

@@ -1,0 +1,167 @@
+package fix
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dfix-dev/dfix/fix/shell"
+	"github.com/dfix-dev/dfix/rewrite"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+func checkCdToWorkdir(p *Pass) {
+	var st *runStages
+	for _, s := range shellRuns(p) {
+		var cd *syntax.CallExpr
+		s.Calls(func(c *syntax.CallExpr) {
+			if name, i := shell.CommandName(c); cd == nil && name == "cd" && i >= 0 {
+				cd = c
+			}
+		})
+		if cd == nil {
+			continue
+		}
+		if st == nil {
+			st = stagesOf(p.Doc)
+		}
+		start, end, _ := s.WordSpan(cd.Args[0])
+		d := Diagnostic{
+			Start:   start,
+			End:     end,
+			Message: "cd in a RUN: the directory change lasts only for this RUN; WORKDIR says where the build works",
+		}
+		fix, why := cdWorkdirFix(p, st, s)
+		if fix != nil {
+			d.Fix = fix
+		} else {
+			d.Fix = &Fix{Title: "Use WORKDIR", Applicability: DisplayOnly}
+			d.Help = why
+		}
+		p.Report(d)
+	}
+}
+
+// cdWorkdirFix turns `RUN cd /dir && rest` into `WORKDIR /dir` and `RUN rest`, or says
+// why it does not.
+func cdWorkdirFix(p *Pass, st *runStages, s *shell.Script) (*Fix, string) {
+	const advice = "use WORKDIR for a directory the following instructions work in, or keep a temporary cd in a subshell: (cd dir && ...)"
+	in := s.In
+	stmts := s.File.Stmts
+	if len(stmts) != 1 || stmts[0].Background || stmts[0].Negated || len(stmts[0].Redirs) > 0 {
+		return nil, advice
+	}
+	// The leftmost command of the list, and the && right after it.
+	var first *syntax.Stmt
+	var and *syntax.BinaryCmd
+	for cur := stmts[0]; ; {
+		b, ok := cur.Cmd.(*syntax.BinaryCmd)
+		if !ok || b.Op != syntax.AndStmt && b.Op != syntax.OrStmt {
+			first = cur
+			break
+		}
+		and, cur = b, b.X
+	}
+	c, ok := first.Cmd.(*syntax.CallExpr)
+	if !ok || len(c.Args) == 0 {
+		return nil, advice
+	}
+	if v, _ := shell.Lit(c.Args[0]); v != "cd" {
+		return nil, advice
+	}
+	if and == nil {
+		if len(c.Args) == 2 {
+			return nil, "a RUN that only changes directory does nothing: remove it, or use WORKDIR if the following instructions should work there"
+		}
+		return nil, advice
+	}
+	if and.Op != syntax.AndStmt || first.Negated || first.Background || len(first.Redirs) > 0 || len(c.Assigns) > 0 || len(c.Args) != 2 {
+		return nil, advice
+	}
+	dir, ok := shell.Lit(c.Args[1])
+	if !ok || !strings.HasPrefix(dir, "/") || strings.Trim(dir, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+@%,:=-") != "" {
+		return nil, "the directory is not a plain absolute path: " + advice
+	}
+	doc := p.Doc
+	cdStart := s.FileOffset(first.Pos())
+	restStart := s.FileOffset(and.Y.Pos())
+	for li := doc.LineOf(cdStart); li < doc.LineOf(restStart)-1; li++ { // 0-based lines strictly between
+		if doc.IsComment(li) || doc.IsBlank(li) {
+			return nil, "comment lines between the cd and the rest of the RUN: " + advice
+		}
+	}
+	if why := laterUsesWorkdir(doc, st, in); why != "" {
+		return nil, "WORKDIR " + dir + " would also apply to " + why + ": " + advice
+	}
+	kw, ok := in.KeywordSpan()
+	if !ok {
+		return nil, advice
+	}
+	kwText := string(doc.Src[kw.Start:kw.End])
+	line := doc.Line(in.StartLine - 1)
+	indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+	if lineStart := doc.LineStart(in.StartLine - 1); kw.Start-lineStart != len(indent) {
+		indent = "" // a BOM before the keyword
+	}
+	workdir := "WORKDIR"
+	if strings.ToLower(kwText) == kwText {
+		workdir = "workdir"
+	}
+	eol := doc.LineEOL(in.StartLine - 1)
+	return &Fix{
+		Title:         "Use WORKDIR " + dir,
+		Applicability: Unsafe,
+		Edits: []rewrite.Edit{
+			{Start: kw.Start, End: kw.End, New: workdir + " " + dir + eol + indent + kwText},
+			{Start: cdStart, End: restStart, New: ""},
+		},
+		Instructions: map[string]int{"workdir": 1},
+	}, ""
+}
+
+// laterUsesWorkdir returns the first instruction after in, in its stage, that depends
+// on the working directory, before an absolute WORKDIR resets it ("" when none). The
+// end of the stage counts when the stage is the image (the last stage) or the base of
+// another stage.
+func laterUsesWorkdir(doc *rewrite.Document, st *runStages, in *rewrite.Instruction) string {
+	at := func(x *rewrite.Instruction) string {
+		return fmt.Sprintf("the %s on line %d", strings.ToUpper(x.Keyword), x.StartLine)
+	}
+	if in.Stage < 0 || in.Stage >= len(st.stages) {
+		return "the build stage (there is no FROM above the RUN)"
+	}
+	for _, x := range doc.Instructions[in.Index+1:] {
+		if x.Stage != in.Stage {
+			break
+		}
+		switch x.Keyword {
+		case "workdir":
+			if x.Node.Next == nil {
+				return at(x)
+			}
+			if strings.HasPrefix(strings.TrimSpace(x.Node.Next.Value), "/") && !strings.Contains(x.Node.Next.Value, "$") {
+				return ""
+			}
+			return at(x)
+		case "run", "cmd", "entrypoint", "healthcheck", "onbuild":
+			return at(x)
+		case "copy", "add":
+			words := fromWords(x)
+			if len(words) < 2 || !strings.HasPrefix(words[len(words)-1], "/") || strings.Contains(words[len(words)-1], "$") {
+				return at(x)
+			}
+		case "volume":
+			for _, w := range fromWords(x) {
+				if !strings.HasPrefix(w, "/") || strings.Contains(w, "$") {
+					return at(x)
+				}
+			}
+		}
+	}
+	switch s := st.stages[in.Stage]; {
+	case in.Stage == len(st.stages)-1:
+		return "the image (the containers it starts)"
+	case s.derived:
+		return "the stages built FROM this one"
+	}
+	return ""
+}

@@ -14,20 +14,37 @@ type Style struct {
 // has several, else from the file's other multi-line RUNs, else the common default
 // (four spaces, leading &&).
 func (d *Document) StyleOf(in *Instruction) Style {
-	if st, ok := d.styleFromLines(in); ok {
-		return st
+	own, evidence := d.styleFromLines(in)
+	if evidence == byOperators {
+		return own
 	}
+	// No operator at a line start or end here (a package list, say): the file's
+	// other instructions of the kind tell which way it joins commands.
 	for _, other := range d.Instructions {
-		if other.Keyword == in.Keyword {
-			if st, ok := d.styleFromLines(other); ok {
-				return st
-			}
+		if other == in || other.Keyword != in.Keyword {
+			continue
 		}
+		if st, ev := d.styleFromLines(other); ev == byOperators {
+			if evidence == byIndent {
+				st.Indent = own.Indent
+			}
+			return st
+		}
+	}
+	if evidence == byIndent {
+		return own
 	}
 	return Style{Indent: "    ", LeadingOps: true}
 }
 
-func (d *Document) styleFromLines(in *Instruction) (Style, bool) {
+// How much an instruction's own lines say about its style.
+const (
+	noEvidence  = iota
+	byIndent    // continuation lines, but no operator at their start or end
+	byOperators // a line starts with && (leading) or ends with && \ (trailing)
+)
+
+func (d *Document) styleFromLines(in *Instruction) (Style, int) {
 	// The lines after the first, without comment and blank lines.
 	var lines []string
 	for li := in.StartLine; li < in.LogicalEndLine; li++ { // 0-based: the lines after the first
@@ -36,7 +53,7 @@ func (d *Document) styleFromLines(in *Instruction) (Style, bool) {
 		}
 	}
 	if len(lines) == 0 {
-		return Style{}, false
+		return Style{}, noEvidence
 	}
 	indent := func(line string) string {
 		if body := strings.TrimLeft(line, " \t"); len(body) < len(line) {
@@ -49,7 +66,7 @@ func (d *Document) styleFromLines(in *Instruction) (Style, bool) {
 	for _, line := range lines {
 		body := strings.TrimLeft(line, " \t")
 		if strings.HasPrefix(body, "&&") || strings.HasPrefix(body, "||") || strings.HasPrefix(body, ";") {
-			return Style{Indent: indent(line), LeadingOps: true}, true
+			return Style{Indent: indent(line), LeadingOps: true}, byOperators
 		}
 	}
 	// Else a line that ends in `&& \`: the next line shows the trailing style's indent.
@@ -59,12 +76,12 @@ func (d *Document) styleFromLines(in *Instruction) (Style, bool) {
 		if strings.HasSuffix(t, "&&") || strings.HasSuffix(t, ";") || strings.HasSuffix(t, "||") {
 			for next := li + 1; next < in.LogicalEndLine; next++ {
 				if !d.IsComment(next) && !d.IsBlank(next) {
-					return Style{Indent: indent(d.Line(next)), LeadingOps: false}, true
+					return Style{Indent: indent(d.Line(next)), LeadingOps: false}, byOperators
 				}
 			}
 		}
 	}
-	return Style{Indent: indent(lines[0]), LeadingOps: true}, true
+	return Style{Indent: indent(lines[0]), LeadingOps: true}, byIndent
 }
 
 // ContinuationText returns the text to insert at file offset at to run cmd after what

@@ -14,6 +14,7 @@ func TestStyleOf(t *testing.T) {
 		{"a comment line is not a style", "FROM a\nRUN a \\\n# c\n  && b\n", Style{"  ", true}},
 		{"one line: the file's other RUNs", "FROM a\nRUN a\nRUN b \\\n  && c\n", Style{"  ", true}},
 		{"nothing to go by: four spaces, leading", "FROM a\nRUN a\n", Style{"    ", true}},
+		{"a package list takes the way other RUNs join commands", "FROM a\nRUN apt-get install \\\n  curl\nRUN a && \\\n    b\n", Style{"  ", false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

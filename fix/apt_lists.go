@@ -1,0 +1,157 @@
+package fix
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/dfix-dev/dfix/fix/shell"
+	"github.com/dfix-dev/dfix/rewrite"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+const aptListsClean = "rm -rf /var/lib/apt/lists/*"
+
+// checkAptListsCleanup reports RUNs whose apt update leaves the package lists in the
+// layer, and appends their removal after the last statement that runs apt.
+func checkAptListsCleanup(p *Pass) {
+	var stages *pkgStages
+	for _, s := range shellRuns(p) {
+		events := aptEvents(s)
+		last := -1 // the last update
+		for k, ev := range events {
+			if ev.apt != nil && ev.apt.word == "update" {
+				last = k
+			}
+		}
+		if last < 0 || CacheMountCovers(s.In, aptListsDir) {
+			continue
+		}
+		removed := false
+		for _, ev := range events[last+1:] {
+			removed = removed || ev.removes
+		}
+		if removed {
+			continue
+		}
+		if stages == nil {
+			stages = pkgStagesOf(p.Doc)
+		}
+		if !stages.live[s.In.Stage] {
+			continue // like hadolint: the stage's layers reach no image
+		}
+		up := events[last].apt
+		// The removal runs the way the last apt command ran (sudo).
+		prefix := ""
+		for _, ev := range events {
+			if ev.apt != nil {
+				prefix = pkgPrefix(ev.apt.call, ev.apt.cmd)
+			}
+		}
+		cmd := prefix + aptListsClean
+		w := up.call.Args[up.sub]
+		start, end, _ := s.WordSpan(w)
+		d := Diagnostic{
+			Start:   start,
+			End:     end,
+			Message: "`" + up.what() + "` leaves the package lists in the layer: no `" + aptListsClean + "` after it",
+		}
+		title := "Append `" + cmd + "`"
+		after := aptLastNode(s)
+		edit, ok := appendCommand(p, s, after, cmd)
+		switch later := aptListsNeededLater(p, stages, s.In); {
+		case inFunction(s, after):
+			d.Help = "apt runs inside a shell function: add `" + cmd + "` after the function's last call by hand"
+		case !ok:
+			d.Help = "the command runs in the background or negated: add `" + cmd + "` after it by hand"
+		case later != nil:
+			d.Fix = &Fix{Title: title, Applicability: DisplayOnly}
+			d.Help = fmt.Sprintf("the RUN at line %d installs from these lists without an update of its own: "+
+				"run `apt-get update` there first (see apt-update-install), then remove the lists here", later.StartLine)
+		default:
+			d.Fix = &Fix{Title: title, Applicability: Safe, Edits: []rewrite.Edit{edit}}
+		}
+		p.Report(d)
+	}
+}
+
+// aptLastNode returns the last call of the script that runs an apt front end or names
+// one among its words (`xargs apt-get install`, `sh -c "apt-get ..."`): the removal of
+// the lists goes after its top-level statement.
+func aptLastNode(s *shell.Script) syntax.Node {
+	var last syntax.Node
+	s.Calls(func(c *syntax.CallExpr) {
+		if last != nil && c.Pos().Offset() < last.Pos().Offset() {
+			return
+		}
+		if name, i := shell.CommandName(c); i >= 0 && (aptPrograms[name] || name == "apt-cache") {
+			last = c
+			return
+		}
+		for _, w := range c.Args {
+			v, ok := shell.PlainWord(w)
+			if !ok {
+				continue
+			}
+			for _, f := range strings.Fields(v) {
+				if b := path.Base(f); aptPrograms[b] || b == "apt-cache" || b == "add-apt-repository" {
+					last = c
+					return
+				}
+			}
+		}
+	})
+	return last
+}
+
+// aptListsNeededLater returns a later RUN, in the stage of in or in a stage built on
+// it, that installs from the package lists without an apt update of its own before:
+// removing the lists in `in` would break it. nil when there is none.
+func aptListsNeededLater(p *Pass, stages *pkgStages, in *rewrite.Instruction) *rewrite.Instruction {
+	refreshed := map[int]bool{} // stages whose lists a later RUN updated
+	for _, o := range p.Doc.Instructions {
+		if o.Index <= in.Index || !shellRunCandidate(p, o) {
+			continue
+		}
+		chain := stages.chain(o.Stage)
+		related, fresh := false, false
+		for _, st := range chain {
+			fresh = fresh || refreshed[st]
+			if st == in.Stage {
+				related = true
+				break
+			}
+		}
+		if !related || fresh {
+			continue
+		}
+		s, err := p.Facts.Script(o)
+		if err != nil {
+			continue
+		}
+		for _, ev := range aptEvents(s) {
+			// New lists, or none: later RUNs do not use these.
+			if ev.removes || ev.apt.word == "update" {
+				refreshed[o.Stage] = true
+				break
+			}
+			if aptConsumers[ev.apt.word] {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// inFunction reports whether node is inside a function definition of the script: what
+// follows the definition runs before the function's body does.
+func inFunction(s *shell.Script, node syntax.Node) bool {
+	found := false
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		if f, ok := n.(*syntax.FuncDecl); ok && f.Pos().Offset() <= node.Pos().Offset() && node.End().Offset() <= f.End().Offset() {
+			found = true
+		}
+		return !found
+	})
+	return found
+}

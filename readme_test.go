@@ -33,3 +33,32 @@ func TestREADMERuleTable(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestREADMEExampleIsWhatDfixPrints runs the README's before/after example for real:
+// the diff shown under "What it does" is what dfix prints for the shipped example.
+func TestREADMEExampleIsWhatDfixPrints(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	i := strings.Index(readme, "## What it does")
+	if i < 0 {
+		t.Fatal(`README.md has no "## What it does" section`)
+	}
+	block := readme[i:]
+	start := strings.Index(block, "```diff\n")
+	end := strings.Index(block[start+8:], "```")
+	if start < 0 || end < 0 {
+		t.Fatal("no diff block under What it does")
+	}
+	want := block[start+8 : start+8+end]
+	var stdout, stderr strings.Builder
+	code := run([]string{"dfix", "--no-config", "--diff", "--unsafe-fixes", "examples/python-app"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitFindings {
+		t.Fatalf("exit %d, stderr: %s", code, stderr.String())
+	}
+	if stdout.String() != want {
+		t.Errorf("README example is out of date.\nREADME:\n%s\ndfix prints:\n%s", want, stdout.String())
+	}
+}

@@ -66,6 +66,7 @@ func Rules() []*Rule {
 	rules = append(rules, packageRules()...)
 	rules = append(rules, runRules()...)
 	rules = append(rules, instructionRules()...)
+	rules = append(rules, reportRules()...)
 	rules = append(rules, copyRules()...)
 	rules = append(rules, pinRules()...)
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })

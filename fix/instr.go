@@ -521,7 +521,11 @@ func checkRedundantTargetPlatform(p *Pass) {
 			}
 			start, stop, ok := in.Logical.FileSpan(f.Start, end)
 			if !ok {
-				continue
+				// The line continues right after the flag: remove the flag alone and
+				// keep the continuation.
+				if start, stop, ok = in.Logical.FileSpan(f.Start, f.End); !ok {
+					continue
+				}
 			}
 			p.Report(Diagnostic{Start: start, End: start + (f.End - f.Start),
 				Message: "--platform=$TARGETPLATFORM is the default",

@@ -65,6 +65,8 @@ row() { # row KEY FRESH CMD...
   read -r wall[$key] rss[$key] < <(measure "$@")
 }
 
+row spin1 0 "$tmp/parsefloor" -spin -j 1
+row spinN 0 "$tmp/parsefloor" -spin -j "$cpus"
 row cat 0 sh -c "find '$tmp/tree' -type f -print0 | xargs -0 cat"
 row floor1 0 "$tmp/parsefloor" -j 1 "$tmp/tree"
 row floorN 0 "$tmp/parsefloor" -j "$cpus" "$tmp/tree"
@@ -87,6 +89,10 @@ fmt() { # fmt LABEL KEY FLOOR_KEY JOBS_1_KEY (the last two may be "")
     printf "| %-32s | %7.2f | %8.0f | %7.1f | %8.1fx | %9s | %8s |\n", label, w, fps, r / 1024, (cat > 0 ? w / cat : 0), xf, sp
   }'
 }
+spin=$(awk -v a="${wall[spin1]}" -v b="${wall[spinN]}" -v n="$cpus" 'BEGIN {printf "%.2f", (b > 0) ? n * a / b : 0}')
+echo "machine: one goroutine of fixed CPU work takes ${wall[spin1]} s, $cpus of them ${wall[spinN]} s:"
+echo "here --jobs $cpus can be at best ${spin}x faster than --jobs 1"
+echo
 echo "| run                              | wall s  | files/s  | RSS MB  | x cat     | x floor   | speedup  |"
 echo "|----------------------------------|---------|----------|---------|-----------|-----------|----------|"
 fmt "cat every file"                     cat    ""     ""

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -114,8 +115,10 @@ const maxShown = 15
 
 // checkAll runs Check on every input with a pool of workers, reports every broken
 // promise and every dfix problem as a test error (the first few of each kind in full),
-// and returns the counts.
-func checkAll(t *testing.T, label string, inputs []input, fo fix.Options) *tally {
+// and returns the counts. The --diff output goes through `patch -p1` for every
+// changed file when patchEvery is 1, else for one changed file in patchEvery (picked
+// by name, the same each run): patch is two thirds of the time.
+func checkAll(t *testing.T, label string, inputs []input, fo fix.Options, patchEvery uint32) *tally {
 	t.Helper()
 	_, perr := exec.LookPath("patch")
 	co := Options{Patch: perr == nil}
@@ -128,7 +131,13 @@ func checkAll(t *testing.T, label string, inputs []input, fo fix.Options) *tally
 		go func() {
 			defer wg.Done()
 			for in := range work {
-				tl.one(t, in, fo, co)
+				c := co
+				if patchEvery > 1 {
+					h := fnv.New32a()
+					h.Write([]byte(in.name))
+					c.Patch = c.Patch && h.Sum32()%patchEvery == 0
+				}
+				tl.one(t, in, fo, c)
 			}
 		}()
 	}
@@ -296,29 +305,29 @@ func writeCounts(b *strings.Builder, m map[string]int) {
 
 // configs are the rule sets every input is checked with: what `dfix -w` and
 // `dfix -w --unsafe-fixes` apply, and every rule (also those off by default) with
-// unsafe fixes.
-func configs(t *testing.T) []struct {
-	label string
-	opts  fix.Options
-} {
+// unsafe fixes. The first checks the --diff of every changed file with patch, the
+// others one in eight.
+func configs(t *testing.T) []config {
 	def, err := fix.Select(fix.Rules(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := []struct {
-		label string
-		opts  fix.Options
-	}{
-		{"default rules", fix.Options{Rules: def}},
-		{"default rules, --unsafe-fixes", fix.Options{Rules: def, UnsafeFixes: true}},
+	cs := []config{
+		{"default rules", fix.Options{Rules: def}, 1},
+		{"default rules, --unsafe-fixes", fix.Options{Rules: def, UnsafeFixes: true}, 8},
 	}
 	if all := allRules(t, true); len(all.Rules) != len(def) {
-		cs = append(cs, struct {
-			label string
-			opts  fix.Options
-		}{"all rules, --unsafe-fixes", all})
+		cs = append(cs, config{"all rules, --unsafe-fixes", all, 8})
 	}
 	return cs
+}
+
+// config is one way of running every input: the rules, and how many of the changed
+// files get the patch check (1: all; n: one in n).
+type config struct {
+	label      string
+	opts       fix.Options
+	patchEvery uint32
 }
 
 // TestCorpus checks every promise on every file of $DFIX_CORPUS.
@@ -330,7 +339,7 @@ func TestCorpus(t *testing.T) {
 	}
 	for _, c := range configs(t) {
 		t.Run(c.label, func(t *testing.T) {
-			tl := checkAll(t, "corpus "+os.Getenv("DFIX_CORPUS")+", "+c.label, files, c.opts)
+			tl := checkAll(t, "corpus "+os.Getenv("DFIX_CORPUS")+", "+c.label, files, c.opts, c.patchEvery)
 			for k, n := range skipped {
 				tl.skipped[k] += n
 			}
@@ -352,7 +361,7 @@ func TestSuiteInputsKeepEveryPromise(t *testing.T) {
 	}
 	for _, c := range configs(t) {
 		t.Run(c.label, func(t *testing.T) {
-			tl := checkAll(t, "suites, "+c.label, inputs, c.opts)
+			tl := checkAll(t, "suites, "+c.label, inputs, c.opts, 1)
 			for k, n := range skipped {
 				tl.skipped[k] += n
 			}

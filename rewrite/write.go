@@ -23,6 +23,10 @@ var ErrChangedOnDisk = errors.New("file changed on disk since it was read; not o
 // match syscall.EISDIR.
 var ErrNotRegular = errors.New("not a regular file")
 
+// ErrReadOnly is returned for a file without write permission: renaming a new file
+// over it would work (the folder is writable), but its owner said not to change it.
+var ErrReadOnly = errors.New("file is read-only; not overwritten")
+
 // tempPattern is the name pattern of the temporary files WriteFile creates
 // next to the target; a leftover file matching it is always garbage.
 const tempPattern = ".dfix-*.tmp"
@@ -221,6 +225,9 @@ func (w Writer) WriteFile(s *Snapshot, data []byte) (err error) {
 		rename = os.Rename
 	}
 
+	if s.Mode.Perm()&0o200 == 0 {
+		return fmt.Errorf("%s: %w", s.Path, ErrReadOnly)
+	}
 	dir := filepath.Dir(s.Target)
 	f, err := create(dir, tempPattern)
 	if err != nil {

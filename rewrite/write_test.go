@@ -694,3 +694,24 @@ func TestZeroWriterWritesLikeSnapshotWriteFile(t *testing.T) {
 		t.Errorf("snapshot Data aliases the caller's slice: %q", s.Data)
 	}
 }
+
+func TestWriteFileRefusesAReadOnlyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Dockerfile")
+	if err := os.WriteFile(path, []byte("FROM a\n"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteFile([]byte("FROM b\n")); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("got %v, want ErrReadOnly", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "FROM a\n" {
+		t.Errorf("read-only file changed to %q", b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".dfix-*")); len(left) > 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+}

@@ -119,10 +119,10 @@ func depStageEnvOf(doc *rewrite.Document) *depStageEnv {
 				k, v, ok := strings.Cut(w, "=")
 				switch {
 				case in.Stage < 0:
-					global[k] = depUnquote(v)
+					global[k] = unquotePair(v)
 					continue
 				case ok:
-					v = depExpand(depUnquote(v), vars)
+					v = depExpand(unquotePair(v), vars)
 				default:
 					if g, found := global[k]; found && g != "" {
 						v = g
@@ -135,7 +135,7 @@ func depStageEnvOf(doc *rewrite.Document) *depStageEnv {
 			}
 		case "env":
 			for i := 0; i+1 < len(words); i += 3 {
-				cur.envs[words[i]] = depExpand(depUnquote(words[i+1]), vars)
+				cur.envs[words[i]] = depExpand(unquotePair(words[i+1]), vars)
 				vars = merged()
 			}
 		}
@@ -143,7 +143,7 @@ func depStageEnvOf(doc *rewrite.Document) *depStageEnv {
 			se.wd[in.Index], se.env[in.Index] = cur.wd, vars
 		}
 		if in.Keyword == "workdir" && len(words) > 0 {
-			v := depExpand(depUnquote(words[0]), vars)
+			v := depExpand(unquotePair(words[0]), vars)
 			if strings.ContainsAny(v, "$"+depUnknown) {
 				cur.wd = ""
 			} else {
@@ -157,48 +157,18 @@ func depStageEnvOf(doc *rewrite.Document) *depStageEnv {
 	return se
 }
 
-func depUnquote(v string) string {
-	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
-		return v[1 : len(v)-1]
-	}
-	return v
-}
-
 // depExpand replaces $NAME and ${NAME} with known values; a name without a known
 // value makes the whole value unknown.
 func depExpand(s string, env map[string]string) string {
-	if !strings.Contains(s, "$") {
-		return s
+	out, ok := expandVars(s, func(r varRef) (string, bool) {
+		if r.Unclosed || strings.ContainsAny(r.Inner, ":-+?#%/") {
+			return "", false // ${X:-default} and friends: not worth guessing
+		}
+		v, ok := env[r.Inner]
+		return v, ok && r.Inner != "" && !strings.Contains(v, depUnknown)
+	})
+	if !ok {
+		return depUnknown
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		j, name := i+1, ""
-		if s[j] == '{' {
-			end := strings.IndexByte(s[j:], '}')
-			if end < 0 {
-				return depUnknown
-			}
-			name = s[j+1 : j+end]
-			if strings.ContainsAny(name, ":-+?#%/") {
-				return depUnknown // ${X:-default} and friends: not worth guessing
-			}
-			j += end + 1
-		} else {
-			for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
-				j++
-			}
-			name = s[i+1 : j]
-		}
-		v, ok := env[name]
-		if !ok || name == "" || strings.Contains(v, depUnknown) {
-			return depUnknown
-		}
-		b.WriteString(v)
-		i = j - 1
-	}
-	return b.String()
+	return out
 }

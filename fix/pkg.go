@@ -462,7 +462,7 @@ func pkgStagesOf(doc *rewrite.Document) *pkgStages {
 			if in.Stage < 0 {
 				for _, w := range nodeWords(in) {
 					k, v, _ := strings.Cut(w, "=")
-					st.global[k] = pkgUnquote(v)
+					st.global[k] = unquotePair(v)
 				}
 			}
 		case "from":
@@ -516,7 +516,7 @@ func (st *pkgStages) vars(doc *rewrite.Document, in *rewrite.Instruction) map[st
 			case "env":
 				w := nodeWords(o)
 				for i := 0; i+1 < len(w); i += 3 {
-					out[w[i]] = pkgUnquote(w[i+1])
+					out[w[i]] = unquotePair(w[i+1])
 				}
 			case "arg":
 				if k != 0 {
@@ -530,7 +530,7 @@ func (st *pkgStages) vars(doc *rewrite.Document, in *rewrite.Instruction) map[st
 						}
 						continue
 					}
-					out[name] = pkgUnquote(v)
+					out[name] = unquotePair(v)
 				}
 			}
 		}
@@ -538,49 +538,20 @@ func (st *pkgStages) vars(doc *rewrite.Document, in *rewrite.Instruction) map[st
 	return out
 }
 
-func pkgUnquote(v string) string {
-	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
-		return v[1 : len(v)-1]
-	}
-	return v
-}
-
 // pkgExpand replaces $NAME and ${NAME} with the values in vars (unknown names are
 // left as they are).
 func pkgExpand(s string, vars map[string]string) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
+	out, _ := expandVars(s, func(r varRef) (string, bool) {
+		if r.Unclosed {
+			return r.Raw, true
 		}
-		j, name := i+1, ""
-		if s[j] == '{' {
-			end := strings.IndexByte(s[j:], '}')
-			if end < 0 {
-				b.WriteString(s[i:])
-				break
-			}
-			name = s[j+1 : j+end]
-			name, _, _ = strings.Cut(name, ":")
-			j += end + 1
-		} else {
-			for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
-				j++
-			}
-			name = s[i+1 : j]
-		}
+		name, _, _ := strings.Cut(r.Inner, ":")
 		if v, ok := vars[name]; ok && name != "" {
-			b.WriteString(v)
-		} else {
-			b.WriteString(s[i:j])
+			return v, true
 		}
-		i = j - 1
-	}
-	return b.String()
+		return r.Raw, true
+	})
+	return out
 }
 
 // pkgCacheMount reports whether a cache or tmpfs mount of the RUN holds one of the

@@ -24,7 +24,6 @@ package golden
 // does a listed one that no longer happens, so the lists stay true.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -60,28 +59,7 @@ type exceptions map[string]string
 
 func loadExceptions(t *testing.T, code string) exceptions {
 	t.Helper()
-	ex := exceptions{}
-	f, err := os.Open(filepath.Join("testdata", "hadolint", code+".txt"))
-	if os.IsNotExist(err) {
-		return ex
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		key, reason, ok := strings.Cut(line, "\t")
-		if !ok || strings.TrimSpace(reason) == "" {
-			t.Fatalf("testdata/hadolint/%s.txt:%d: want KEY<tab>REASON", code, n)
-		}
-		ex[key] = reason
-	}
-	return ex
+	return parseExceptionFile(t, filepath.Join("testdata", "hadolint", code+".txt"))
 }
 
 // coveredCodes maps every hadolint code a dfix rule declares to that rule.

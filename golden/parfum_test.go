@@ -1,7 +1,6 @@
 package golden
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,7 +48,7 @@ type parfumStep struct {
 func TestPARFUMSmellCases(t *testing.T) {
 	dir := filepath.Join(suitesDir(t), "parfum")
 	tests := readJSONL[parfumTest](t, filepath.Join(dir, "rule_tests.jsonl"))
-	ex := parfumExceptions(t)
+	ex := parseExceptionFile(t, filepath.Join("testdata", "parfum.txt"))
 	used := map[string]bool{}
 	all := fix.Rules()
 	checked := 0
@@ -101,30 +100,4 @@ func TestPARFUMSmellCases(t *testing.T) {
 		}
 	}
 	t.Logf("%d PARFUM detection assertions checked", checked)
-}
-
-func parfumExceptions(t *testing.T) map[string]string {
-	t.Helper()
-	ex := map[string]string{}
-	f, err := os.Open(filepath.Join("testdata", "parfum.txt"))
-	if os.IsNotExist(err) {
-		return ex
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		key, reason, ok := strings.Cut(line, "\t")
-		if !ok || reason == "" {
-			t.Fatalf("testdata/parfum.txt: want KEY<tab>REASON: %q", line)
-		}
-		ex[key] = reason
-	}
-	return ex
 }

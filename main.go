@@ -43,6 +43,12 @@ var valueFlags = map[string]bool{
 	"config": true, "context": true,
 }
 
+func init() {
+	for _, f := range verifyValueFlags {
+		valueFlags[f] = true
+	}
+}
+
 // reorderArgs moves flags written after paths before them: urfave/cli, like Go's flag
 // package, stops at the first path, and users of ruff or hadolint write
 // `dfix Dockerfile --diff`. Everything after "--" stays a path.
@@ -69,6 +75,12 @@ func reorderArgs(args []string) []string {
 			paths = append(paths, a)
 		}
 	}
+	// `dfix verify` takes dfix's flags itself: they go after the command name, wherever
+	// they were written (`dfix --unsafe-fixes verify .`, `dfix verify . --smoke x`).
+	if len(paths) > 0 && paths[0] == "verify" {
+		flags = append([]string{flags[0], "verify"}, flags[1:]...)
+		paths = paths[1:]
+	}
 	for _, p := range paths {
 		if strings.HasPrefix(p, "-") && p != "-" {
 			return append(append(flags, "--"), paths...)
@@ -82,7 +94,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := &cli.App{
 		Name:      "dfix",
 		Usage:     "find Dockerfile smells and fix them with minimal, byte-exact edits",
-		UsageText: "dfix [flags] [PATH...]\n   dfix rules\n   dfix explain RULE",
+		UsageText: "dfix [flags] [PATH...]\n   dfix verify [flags] PATH...\n   dfix rules\n   dfix explain RULE",
 		Description: "A PATH is a Dockerfile or a folder, walked for Dockerfile*, Containerfile*, *.dockerfile\n" +
 			"and *.containerfile (skipping .git, node_modules, vendor and what .gitignore ignores).\n" +
 			"\"-\" reads standard input. Exit status: 0 nothing to fix, 1 findings remain or\n" +
@@ -106,7 +118,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: auto, always, never (NO_COLOR and FORCE_COLOR are honoured)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only findings and errors, no summary or progress"},
 			&cli.BoolFlag{Name: "exit-zero", Usage: "exit 0 even when findings remain (errors still exit 2)"},
-		}, pinFlags()...),
+			&cli.BoolFlag{Name: "verify", Usage: "with -w: build each changed file before and after with Docker; write only what builds"},
+		}, append(pinFlags(), verifyFlags()...)...),
 		Commands: []*cli.Command{
 			{Name: "rules", Usage: "list every rule", Action: func(c *cli.Context) error {
 				return printRules(stdout, fix.Rules(), c.String("format"))
@@ -152,7 +165,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		},
 	}
 	app.Flags = append(app.Flags, configFlags()...)
-	app.Commands = append(app.Commands, configCommand(stdout, stderr), completionCommand(stdout), manCommand(stdout))
+	app.Commands = append(app.Commands, verifyCommand(app.Flags, stdout, stderr, &code),
+		configCommand(stdout, stderr), completionCommand(stdout), manCommand(stdout))
 	if err := app.Run(reorderArgs(args)); err != nil {
 		if _, ok := err.(cli.ExitCoder); !ok {
 			fmt.Fprintln(stderr, "dfix:", err)

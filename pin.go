@@ -37,11 +37,14 @@ type pinRun struct {
 }
 
 // pinConfig reads the pin flags. It returns nil when pinning is off; pin flags
-// without --pin are usage errors.
-func pinConfig(c *cli.Context) (*pinRun, error) {
+// without --pin are usage errors (but --platform, which verify's builds also take).
+func pinConfig(c *cli.Context, verifying bool) (*pinRun, error) {
 	on := c.Bool("pin") || c.Bool("update-pins")
 	if !on {
 		for _, f := range []string{"pin-lock", "offline", "platform", "registry-mirror", "pin-jobs", "pin-timeout"} {
+			if f == "platform" && verifying {
+				continue
+			}
 			if c.IsSet(f) {
 				return nil, fmt.Errorf("--%s needs --pin", f)
 			}

@@ -62,3 +62,30 @@ func TestREADMEExampleIsWhatDfixPrints(t *testing.T) {
 		t.Errorf("README example is out of date.\nREADME:\n%s\ndfix prints:\n%s", want, stdout.String())
 	}
 }
+
+// TestCIRunsTheREADMETestCommand: CI runs the README's second command, as written.
+func TestCIRunsTheREADMETestCommand(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := string(readme)
+	start := strings.Index(block, "```sh\n")
+	end := strings.Index(block[start+6:], "```")
+	if start < 0 || end < 0 {
+		t.Fatal("README.md starts with no sh block")
+	}
+	lines := strings.Split(strings.TrimSpace(block[start+6:start+6+end]), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("README.md's first block has %d commands, want 2", len(lines))
+	}
+	cmd, _, _ := strings.Cut(lines[1], "#")
+	cmd = strings.TrimSpace(cmd)
+	if !strings.Contains("\n"+string(ci), "\n"+cmd+"\n") {
+		t.Errorf(".ci/run does not run the README's test command %q", cmd)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dfix-dev/dfix/fix"
 	"github.com/dfix-dev/dfix/rewrite"
+	"github.com/dfix-dev/dfix/verify"
 )
 
 // reporter prints each file's result as it arrives and a summary at the end.
@@ -113,9 +114,18 @@ func (rp *reporter) file(fr *fileResult) int {
 
 	// What is listed: the findings of the input, or after -w those still in the output.
 	shown, doc := res.Findings, res.Doc
-	if writing {
+	unwritten := fr.verified != nil && !fr.written // -w --verify kept the file as it was
+	if writing && !unwritten {
 		shown, doc = res.Remaining, res.OutputDoc
+	}
+	if writing {
 		rp.remaining += len(shown)
+	}
+	if fr.verifyNote != "" {
+		fmt.Fprintf(cfg.stderr, "dfix: %s: %s\n", displayPath(fr.path), fr.verifyNote)
+	}
+	if unwritten {
+		rp.fixedFindings -= len(res.Fixed)
 	}
 	switch cfg.format {
 	case "text":
@@ -154,6 +164,14 @@ func (rp *reporter) file(fr *fileResult) int {
 		}
 	case len(shown) > 0:
 		code = exitFindings
+	}
+	if fr.verified != nil {
+		switch fr.verified.Status {
+		case verify.Broken:
+			code = max(code, exitFindings)
+		case verify.Unverified:
+			code = exitError
+		}
 	}
 	return code
 }

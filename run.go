@@ -14,6 +14,7 @@ import (
 	conf "github.com/dfix-dev/dfix/config"
 	"github.com/dfix-dev/dfix/fix"
 	"github.com/dfix-dev/dfix/rewrite"
+	"github.com/dfix-dev/dfix/verify"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/urfave/cli/v2"
 )
@@ -43,6 +44,7 @@ type config struct {
 	pin           *pinRun         // digest pinning (--pin), nil when off
 	pinOpts       *fix.PinOptions // its settings for the rule, bound to the run's context
 	settings      *conf.Loader    // .dfix.toml files: rules and unsafe-fixes per file
+	verify        *verifyConfig   // builds before and after (dfix verify, -w --verify), nil when off
 	stdin         io.Reader
 	stdout        io.Writer
 	stderr        io.Writer
@@ -67,8 +69,19 @@ func configFrom(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) (*con
 	if n > 1 {
 		return nil, errors.New("--diff, --list and --write exclude each other")
 	}
-	switch cfg.format {
-	case "text", "json", "sarif", "github":
+	verifying := c.Command.Name == "verify"
+	if c.Bool("verify") && !verifying {
+		if cfg.mode != modeWrite {
+			return nil, errors.New("--verify goes with -w (or use `dfix verify PATH...` to only build and compare)")
+		}
+		verifying = true
+	}
+	switch {
+	case c.Command.Name == "verify":
+		if cfg.format != "text" && cfg.format != "json" && cfg.format != "markdown" {
+			return nil, fmt.Errorf("--format: %q is not text, json or markdown", cfg.format)
+		}
+	case cfg.format == "text", cfg.format == "json", cfg.format == "sarif", cfg.format == "github":
 	default:
 		return nil, fmt.Errorf("--format: %q is not text, json, sarif or github", cfg.format)
 	}
@@ -83,7 +96,7 @@ func configFrom(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) (*con
 		return nil, errors.New(strings.ReplaceAll(err.Error(), "\n", "\ndfix: "))
 	}
 	configPins(c, cfg.settings) // pin, pin-lock, registry-mirrors from .dfix.toml, before pinConfig reads them
-	if cfg.pin, err = pinConfig(c); err != nil {
+	if cfg.pin, err = pinConfig(c, verifying); err != nil {
 		return nil, err
 	}
 	if cfg.pin != nil {
@@ -96,6 +109,9 @@ func configFrom(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) (*con
 		if fi, err := os.Stat(cfg.context); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("--context: %s is not a folder", cfg.context)
 		}
+	}
+	if cfg.verify, err = verifyFrom(c, verifying); err != nil {
+		return nil, err
 	}
 	cfg.progress = !cfg.quiet && isTerminal(stderr)
 	return cfg, nil
@@ -122,6 +138,9 @@ type fileResult struct {
 	note    string // skipped, with the reason
 	changed bool
 	written bool
+	// verified is the build verdict of -w --verify; verifyNote says what was written.
+	verified   *verify.Report
+	verifyNote string
 }
 
 func (cfg *config) runPaths(ctx context.Context, args []string) int {
@@ -136,6 +155,10 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 		}
 	}
 	if stdinMode {
+		if cfg.verify != nil {
+			fmt.Fprintln(cfg.stderr, "dfix: --verify cannot build standard input: a build needs the Dockerfile's folder")
+			return exitError
+		}
 		return max(cfg.runStdin(), cfg.pin.finish(cfg))
 	}
 	for _, a := range args {
@@ -147,6 +170,9 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 	files, walkErrs := discover(args)
 	if !cfg.checkConfigs(files) {
 		return exitError // a broken configuration: nothing processed, nothing written
+	}
+	if cfg.verify != nil && !cfg.pingEngine(ctx) {
+		return exitError // nothing can be verified, so nothing is written
 	}
 	code := exitClean
 	for _, err := range walkErrs {
@@ -187,7 +213,7 @@ func (cfg *config) process(ctx context.Context, files []string) <-chan *fileResu
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				slots[i] <- cfg.processFile(files[i])
+				slots[i] <- cfg.processFile(ctx, files[i])
 			}
 		}()
 	}
@@ -235,7 +261,7 @@ func (cfg *config) process(ctx context.Context, files []string) <-chan *fileResu
 // replace it to inject faults (a full disk, a file edited between read and write).
 var fileWriter rewrite.Writer
 
-func (cfg *config) processFile(path string) (fr *fileResult) {
+func (cfg *config) processFile(ctx context.Context, path string) (fr *fileResult) {
 	fr = &fileResult{path: path}
 	defer func() {
 		// A panic is a dfix bug: report it against the file and go on with the batch.
@@ -253,8 +279,14 @@ func (cfg *config) processFile(path string) (fr *fileResult) {
 		return fr
 	}
 	fr.changed = fr.res.Changed()
+	out := fr.res.Output
+	if cfg.mode == modeWrite && fr.changed && cfg.verify != nil {
+		if out = cfg.verifyBeforeWrite(ctx, fr); out == nil {
+			return fr
+		}
+	}
 	if cfg.mode == modeWrite && fr.changed {
-		if err := fileWriter.WriteFile(snap, fr.res.Output); err != nil {
+		if err := fileWriter.WriteFile(snap, out); err != nil {
 			fr.err = err
 			return fr
 		}

@@ -217,6 +217,7 @@ func (cfg *config) runVerify(ctx context.Context, args []string) int {
 	if !cfg.pingEngine(ctx) {
 		return exitError
 	}
+	cfg.pinOpts = cfg.pin.options(ctx) // --pin: the fixes verified are the pinned ones
 	type outcome struct {
 		rep  *verify.Report
 		err  error
@@ -296,6 +297,7 @@ func (cfg *config) runVerify(ctx context.Context, args []string) int {
 			verify.WriteSummary(cfg.stdout, reports)
 		}
 	}
+	code = max(code, cfg.pin.finish(cfg))
 	if ctx.Err() != nil {
 		fmt.Fprintln(cfg.stderr, "dfix verify: interrupted")
 		code = exitError

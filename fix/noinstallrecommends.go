@@ -67,6 +67,7 @@ func aptGetSubcommand(c *syntax.CallExpr, from int) (sub int, recommendsSet bool
 }
 
 func checkNoInstallRecommends(p *Pass) {
+	var stages *pkgStages
 	for _, s := range shellRuns(p) {
 		s.Calls(func(c *syntax.CallExpr) {
 			name, i := shell.CommandName(c)
@@ -83,16 +84,280 @@ func checkNoInstallRecommends(p *Pass) {
 			w := c.Args[sub]
 			start, end, _ := s.WordSpan(w)
 			at := s.FileEnd(w.End())
+			fix := &Fix{
+				Title:         "Add --no-install-recommends",
+				Applicability: Unsafe,
+				Edits:         []rewrite.Edit{{Start: at, End: at, New: " --no-install-recommends"}},
+			}
+			if stages == nil {
+				stages = pkgStagesOf(p.Doc)
+			}
+			if clients, edit, ok := caCertificatesEdit(p, stages, s, c, sub); ok {
+				fix.Title = "Add --no-install-recommends and ca-certificates (" + caNames(clients) + " for https)"
+				fix.Edits = append(fix.Edits, edit)
+			}
 			p.Report(Diagnostic{
 				Start:   start,
 				End:     end,
 				Message: "apt-get install without --no-install-recommends",
-				Fix: &Fix{
-					Title:         "Add --no-install-recommends",
-					Applicability: Unsafe,
-					Edits:         []rewrite.Edit{{Start: at, End: at, New: " --no-install-recommends"}},
-				},
+				Fix:     fix,
 			})
 		})
 	}
+}
+
+// caTLSClients are Debian packages that talk TLS with the system's certificates but
+// reach ca-certificates only through a Recommends, with why. Installed with
+// recommends they bring it; with --no-install-recommends they do not, and https fails
+// in the image. Taken from Debian bookworm's metadata (`apt-cache rdepends
+// --recommends ca-certificates`, `apt-cache show`) and checked on debian:bookworm-slim
+// with `apt-get install -s [--no-install-recommends] PKG`: ca-certificates is in the
+// first plan and not in the second. Not here because they do not bring ca-certificates
+// even with recommends: gnupg, gpg, dirmngr, openssl, subversion, lftp, lynx, rsync,
+// openssh-client, golang-go.
+var caTLSClients = map[string]string{
+	"curl":                 "libcurl4 recommends it",
+	"libcurl4":             "libcurl recommends it",
+	"libcurl3-gnutls":      "libcurl recommends it",
+	"libcurl3-nss":         "libcurl recommends it",
+	"libcurl4-openssl-dev": "libcurl4 recommends it",
+	"libcurl4-gnutls-dev":  "libcurl3-gnutls recommends it",
+	"libcurl4-nss-dev":     "libcurl3-nss recommends it",
+	"php-curl":             "libcurl4 recommends it",
+	"python3-pycurl":       "libcurl3-gnutls recommends it",
+	"wget":                 "recommends it",
+	"wget2":                "recommends it",
+	"aria2":                "recommends it",
+	"luarocks":             "downloads with wget, which recommends it",
+	"git":                  "recommends it (https remotes)",
+	"git-lfs":              "git recommends it",
+	"git-svn":              "git recommends it",
+	"mercurial":            "mercurial-common recommends it",
+	"mercurial-common":     "recommends it",
+	"cmake":                "libcurl4 recommends it (file(DOWNLOAD), FetchContent)",
+	"cargo":                "libcurl3-gnutls recommends it (crates.io)",
+	"opam":                 "recommends it",
+	"python3":              "python3.11 recommends it (the ssl module reads the system certificates)",
+	"python3.11":           "recommends it (the ssl module reads the system certificates)",
+	"python3-dev":          "python3.11 recommends it",
+	"python3-urllib3":      "recommends it",
+	"awscli":               "python3.11 recommends it",
+	"s3cmd":                "python3.11 recommends it",
+	"nodejs":               "recommends it (Debian's node reads the system certificates)",
+	"w3m":                  "recommends it",
+	"links":                "recommends it",
+	"links2":               "recommends it",
+	"fetchmail":            "recommends it",
+	"msmtp":                "recommends it",
+	"clamav-freshclam":     "recommends it",
+	"docker.io":            "recommends it",
+}
+
+// caDependents are packages that depend on ca-certificates (directly or through
+// their dependencies), checked the same way: with them in the list, or installed
+// before, --no-install-recommends still installs it.
+var caDependents = map[string]bool{
+	"ca-certificates": true, "ca-certificates-java": true,
+	"python3-pip": true, "python3-pip-whl": true, "python3-venv": true, "python3-full": true,
+	"python3.11-full": true, "python3-requests": true, "python3-certifi": true,
+	"python3-httplib2": true, "python3-virtualenv": true, "pipx": true, "httpie": true,
+	"yt-dlp": true, "youtube-dl": true, "npm": true, "yarnpkg": true,
+	"software-properties-common": true, "certbot": true, "dehydrated": true, "git-all": true,
+	"openjdk-17-jre-headless": true, "openjdk-17-jre": true, "openjdk-17-jdk-headless": true,
+	"openjdk-17-jdk": true, "default-jre": true, "default-jre-headless": true,
+	"default-jdk": true, "default-jdk-headless": true, "maven": true, "gradle": true, "ant": true,
+	"ruby": true, "ruby-dev": true, "ruby-full": true, "ruby-bundler": true,
+	"rubygems-integration": true, "libwww-perl": true, "liblwp-protocol-https-perl": true,
+	"r-base": true, "r-base-core": true, "r-base-dev": true,
+}
+
+// caNames says which packages need ca-certificates: "curl needs it", "curl and git
+// need it".
+func caNames(names []string) string {
+	switch len(names) {
+	case 1:
+		return names[0] + " needs it"
+	default:
+		return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " need it"
+	}
+}
+
+// aptPkg is one package named by an apt install call.
+type aptPkg struct {
+	name string       // without =version, /release or :arch
+	w    *syntax.Word // the word that names it ($PKGS may name several)
+}
+
+// aptInstallPkgs returns the packages an apt install call names after its subcommand
+// word sub. A $NAME word is read through what the Dockerfile sets it to (ENV, ARG
+// defaults), unless the RUN sets it itself. ok is false when some word cannot be read (an
+// unknown or computed variable, a command substitution, a glob or an apt pattern); the
+// packages that could be read are returned all the same.
+func aptInstallPkgs(s *shell.Script, c *syntax.CallExpr, sub int, vars map[string]string) (pkgs []aptPkg, ok bool) {
+	ok = true
+	add := func(v string, w *syntax.Word) {
+		name := v
+		if i := strings.IndexAny(name, "=/:"); i >= 0 {
+			name = name[:i]
+		}
+		if name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789.+-") != "" {
+			ok = false // an apt pattern, a glob, an option from a variable
+			return
+		}
+		pkgs = append(pkgs, aptPkg{name, w})
+	}
+	for j := sub + 1; j < len(c.Args); j++ {
+		w := c.Args[j]
+		if v, plain := shell.PlainWord(w); plain {
+			if strings.HasPrefix(v, "-") {
+				if aptGetValueOptions[v] {
+					j++
+				}
+				continue
+			}
+			add(v, w)
+			continue
+		}
+		name, quoted := paramName(w)
+		val, known := "", false
+		if name != "" && !scriptSets(s, c, name) {
+			val, known = vars[name]
+		}
+		if !known || strings.ContainsAny(val, "$`\\\"'") {
+			ok = false
+			continue
+		}
+		if quoted {
+			add(val, w)
+			continue
+		}
+		for _, f := range strings.Fields(val) {
+			add(f, w)
+		}
+	}
+	return pkgs, ok
+}
+
+// scriptSets reports whether the script sets the variable name before the end of
+// call c (an assignment, also as a prefix of c, which does not reach c's own words;
+// export, local, a for loop): dfix does not follow such values.
+func scriptSets(s *shell.Script, c *syntax.CallExpr, name string) bool {
+	found := false
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		if n == nil || found || n.Pos().Offset() >= c.End().Offset() {
+			return false
+		}
+		switch x := n.(type) {
+		case *syntax.Assign:
+			found = x.Name != nil && x.Name.Value == name
+		case *syntax.WordIter:
+			found = x.Name != nil && x.Name.Value == name
+		}
+		return !found
+	})
+	return found
+}
+
+// paramName returns NAME for a word that is only $NAME or ${NAME}, bare or in double
+// quotes; "" for anything else.
+func paramName(w *syntax.Word) (name string, quoted bool) {
+	parts := w.Parts
+	if len(parts) == 1 {
+		if dq, ok := parts[0].(*syntax.DblQuoted); ok && !dq.Dollar {
+			parts, quoted = dq.Parts, true
+		}
+	}
+	if len(parts) != 1 {
+		return "", false
+	}
+	x, ok := parts[0].(*syntax.ParamExp)
+	if !ok || x.Param == nil || x.Exp != nil || x.Index != nil || x.Length || x.Width || x.Excl ||
+		x.Slice != nil || x.Repl != nil || x.Names != 0 {
+		return "", false
+	}
+	return x.Param.Value, quoted
+}
+
+// caCertificatesEdit returns the edit that adds ca-certificates to the apt-get install
+// call c (subcommand word sub) that --no-install-recommends is about to be added to,
+// and the TLS clients in its list that need it. ok is false when nothing needs it: no
+// TLS client in the list, ca-certificates (or a package that depends on it) in the
+// list or installed before in the stage or a stage it is built on, or a word of the
+// list that dfix cannot read.
+func caCertificatesEdit(p *Pass, stages *pkgStages, s *shell.Script, c *syntax.CallExpr, sub int) ([]string, rewrite.Edit, bool) {
+	pkgs, ok := aptInstallPkgs(s, c, sub, stages.vars(p.Doc, s.In))
+	if !ok || len(pkgs) == 0 {
+		return nil, rewrite.Edit{}, false
+	}
+	var clients []string
+	seen := map[string]bool{}
+	for _, pk := range pkgs {
+		if caDependents[pk.name] {
+			return nil, rewrite.Edit{}, false
+		}
+		if caTLSClients[pk.name] != "" && !seen[pk.name] {
+			seen[pk.name] = true
+			clients = append(clients, pk.name)
+		}
+	}
+	if len(clients) == 0 || caInstalledBefore(p, stages, s, c) {
+		return nil, rewrite.Edit{}, false
+	}
+	return clients, caEdit(p, s, pkgs[len(pkgs)-1].w), true
+}
+
+// caEdit inserts ca-certificates after the last package word: on a line of its own,
+// with the same indent, when that word starts its line (a list of one package per
+// line), else on the same line.
+func caEdit(p *Pass, s *shell.Script, last *syntax.Word) rewrite.Edit {
+	at := s.FileEnd(last.End())
+	start := s.FileOffset(last.Pos())
+	li := p.Doc.LineOf(start) - 1
+	line := p.Doc.Line(li)
+	lineStart := p.Doc.LineStart(li)
+	indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+	if li > s.In.StartLine-1 && start == lineStart+len(indent) && p.Doc.LineOf(at) == li+1 {
+		return rewrite.Edit{Start: at, End: at, New: " " + string(p.Doc.Escape) + p.Doc.LineEOL(li) + indent + "ca-certificates"}
+	}
+	return rewrite.Edit{Start: at, End: at, New: " ca-certificates"}
+}
+
+// caInstalledBefore reports whether ca-certificates is in the image before the call c
+// runs: an apt install before it in the RUN, in an earlier RUN of the stage or in a
+// stage it is built on names ca-certificates or a package that depends on it, or
+// names a TLS client with recommends on (then either recommends bring it, or this rule
+// adds it there).
+func caInstalledBefore(p *Pass, stages *pkgStages, s *shell.Script, c *syntax.CallExpr) bool {
+	chain := map[int]bool{}
+	for _, st := range stages.chain(s.In.Stage) {
+		chain[st] = true
+	}
+	for _, in := range p.Doc.Instructions {
+		if in.Index > s.In.Index {
+			break
+		}
+		if !chain[in.Stage] || !shellRunCandidate(p, in) {
+			continue
+		}
+		o, err := p.Facts.Script(in)
+		if err != nil {
+			continue
+		}
+		for _, ac := range aptCalls(o) {
+			if in == s.In && ac.call.Pos().Offset() >= c.Pos().Offset() {
+				break
+			}
+			if ac.word != "install" && ac.word != "reinstall" {
+				continue
+			}
+			pkgs, readable := aptInstallPkgs(o, ac.call, ac.sub, stages.vars(p.Doc, in))
+			_, recommendsSet := aptGetSubcommand(ac.call, ac.cmd+1)
+			for _, pk := range pkgs {
+				if caDependents[pk.name] || readable && !recommendsSet && caTLSClients[pk.name] != "" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

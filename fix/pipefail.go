@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -236,10 +238,11 @@ func versionTag(tag string) bool {
 	return true
 }
 
-// pipes returns the pipelines (`a | b`, `a |& b`) of a script that run without
-// pipefail: those before any `set -o pipefail` among the script's top-level commands.
-func unprotectedPipes(s *shell.Script) []*syntax.BinaryCmd {
-	guard := -1 // offset of the first top-level `set -o pipefail`
+// pipefailGuard returns the offset of the script's first top-level `set -o pipefail`
+// (also inside a top-level && or || chain), -1 when there is none: pipelines after it
+// already run with pipefail.
+func pipefailGuard(s *shell.Script) int {
+	guard := -1
 	var leaves func(st *syntax.Stmt)
 	leaves = func(st *syntax.Stmt) {
 		switch c := st.Cmd.(type) {
@@ -268,17 +271,475 @@ func unprotectedPipes(s *shell.Script) []*syntax.BinaryCmd {
 	for _, st := range s.File.Stmts {
 		leaves(st)
 	}
+	return guard
+}
+
+// unprotectedPipes returns the pipelines (`a | b`, `a |& b`) of a script that run
+// without pipefail: those before any `set -o pipefail` among the script's top-level
+// commands.
+func unprotectedPipes(s *shell.Script) []*syntax.BinaryCmd {
+	guard := pipefailGuard(s)
 	var out []*syntax.BinaryCmd
 	syntax.Walk(s.File, func(n syntax.Node) bool {
-		if b, ok := n.(*syntax.BinaryCmd); ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) {
-			if guard < 0 || int(b.Pos().Offset()) < guard {
-				out = append(out, b)
+		if isPipe(n) {
+			if guard < 0 || int(n.Pos().Offset()) < guard {
+				out = append(out, n.(*syntax.BinaryCmd))
 			}
 			return false // one finding per pipeline, not per `|`
 		}
 		return true
 	})
 	return out
+}
+
+func isPipe(n syntax.Node) bool {
+	b, ok := n.(*syntax.BinaryCmd)
+	return ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll)
+}
+
+// pipeHazard is a pipeline that a SHELL with pipefail would break, or that ignores
+// its status on purpose: dfix then gives advice instead of adding the SHELL.
+type pipeHazard struct {
+	in      *rewrite.Instruction
+	text    string // the pipeline as written, shortened: "yes | sdkmanager --licenses"
+	why     string // "yes is killed by SIGPIPE when sdkmanager stops reading"
+	ignored bool   // `a | b || true`: the status is ignored on purpose
+}
+
+// pipeHazards returns the pipelines of a script, before its own `set -o pipefail`,
+// whose status pipefail would change by design: a writer that is killed by SIGPIPE
+// when the reader stops reading early (`yes | cmd`, `cmd | head -1`, `cmd | grep -q x`,
+// `cmd | sed q`, `cmd | awk '{...; exit}'`), and pipelines whose status is ignored on
+// purpose (`a | b || true`, `a | b || :`). Pipelines inside $(...), subshells and
+// conditions count: pipefail reaches them too.
+func pipeHazards(s *shell.Script) []pipeHazard {
+	guard := pipefailGuard(s)
+	before := func(n syntax.Node) bool { return guard < 0 || int(n.Pos().Offset()) < guard }
+	ignored := map[*syntax.BinaryCmd]*syntax.BinaryCmd{} // pipeline -> the `|| true` holding it
+	inner := map[syntax.Node]bool{}                      // pipes that are part of a longer pipeline
+	var pipes []*syntax.BinaryCmd
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		b, ok := n.(*syntax.BinaryCmd)
+		if !ok {
+			return true
+		}
+		if isPipe(b) {
+			pipes = append(pipes, b)
+			inner[b.X.Cmd], inner[b.Y.Cmd] = true, true
+		}
+		if b.Op == syntax.OrStmt && statusIgnorer(b.Y) {
+			var leaves func(st *syntax.Stmt)
+			leaves = func(st *syntax.Stmt) {
+				switch c := st.Cmd.(type) {
+				case *syntax.BinaryCmd:
+					if c.Op == syntax.AndStmt || c.Op == syntax.OrStmt {
+						leaves(c.X)
+						leaves(c.Y)
+					} else if isPipe(c) && ignored[c] == nil {
+						ignored[c] = b
+					}
+				}
+			}
+			leaves(b.X)
+		}
+		return true
+	})
+	var out []pipeHazard
+	for _, b := range pipes {
+		if inner[b] || !before(b) {
+			continue
+		}
+		if or := ignored[b]; or != nil {
+			out = append(out, pipeHazard{in: s.In, text: shortText(s, or), ignored: true,
+				why: "its status is ignored on purpose (`|| " + shortText(s, or.Y) + "`)"})
+			continue
+		}
+		if why := earlyStop(pipeElems(b)); why != "" {
+			out = append(out, pipeHazard{in: s.In, text: shortText(s, b), why: why})
+		}
+	}
+	return out
+}
+
+// statusIgnorer reports whether the right side of `||` is `true` or `:`: the left
+// side's status is thrown away.
+func statusIgnorer(st *syntax.Stmt) bool {
+	c, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || st.Negated {
+		return false
+	}
+	name, _ := shell.CommandName(c)
+	return name == "true" || name == ":"
+}
+
+// pipeElems returns the commands of a pipeline in order (`a | b | c` parses as
+// `(a | b) | c`).
+func pipeElems(b *syntax.BinaryCmd) []*syntax.Stmt {
+	var out []*syntax.Stmt
+	for _, st := range []*syntax.Stmt{b.X, b.Y} {
+		if isPipe(st.Cmd) && !st.Negated {
+			out = append(out, pipeElems(st.Cmd.(*syntax.BinaryCmd))...)
+		} else {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// earlyStop says why a writer of the pipeline may be killed by SIGPIPE by design, ""
+// when none is.
+func earlyStop(elems []*syntax.Stmt) string {
+	for k := 0; k+1 < len(elems); k++ {
+		writer, _ := callName(elems[k])
+		reader, args := callName(elems[k+1])
+		rname := reader
+		if rname == "" {
+			rname = "the next command"
+		}
+		if writer == "yes" {
+			return "yes is killed by SIGPIPE when " + rname + " stops reading"
+		}
+		if f := earlyReaders[reader]; f != nil {
+			if why := f(args); why != "" {
+				if writer == "" {
+					writer = "the command before it"
+				}
+				return why + ": " + writer + " is killed by SIGPIPE if it writes after that"
+			}
+		}
+	}
+	return ""
+}
+
+// callName returns the program a pipeline element runs and the text of its arguments
+// (expansions read as a placeholder word); "" when the element is not a simple command.
+func callName(st *syntax.Stmt) (string, []string) {
+	c, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || len(c.Args) == 0 {
+		return "", nil
+	}
+	name, i := shell.CommandName(c)
+	if i < 0 {
+		return "", nil
+	}
+	var args []string
+	for _, w := range c.Args[i+1:] {
+		t, ok := scriptText(w)
+		if !ok {
+			t = "_"
+		}
+		args = append(args, t)
+	}
+	return name, args
+}
+
+// shortText returns a node's shell text (the logical line: continuations joined),
+// shortened to 60 bytes.
+func shortText(s *shell.Script, n syntax.Node) string {
+	t := strings.TrimSpace(s.Text[n.Pos().Offset():n.End().Offset()])
+	if len(t) > 60 {
+		t = strings.ToValidUTF8(strings.TrimSpace(t[:57]), "") + "..."
+	}
+	return t
+}
+
+// earlyReaders are the programs that may stop reading their input before its end, by
+// design or by the options given, each with what tells from its arguments ("" when
+// it reads everything). The command writing into them is then killed by SIGPIPE if it
+// writes more, which pipefail turns into a failed pipeline. Not here because they
+// read to the end: tail (also -n +N), less and more (which copy everything when the
+// output is not a terminal), sort, wc, cut, tr, tee, xargs, grep without -q/-m/-l,
+// sed without q, awk without exit, and `while read` loops.
+var earlyReaders = map[string]func(args []string) string{
+	"head":  func([]string) string { return "head stops reading after what it prints" },
+	"grep":  grepEarly,
+	"egrep": grepEarly,
+	"fgrep": grepEarly,
+	"sed":   sedEarly,
+	"awk":   awkEarly,
+	"gawk":  awkEarly,
+	"mawk":  awkEarly,
+	"nawk":  awkEarly,
+	"read":  func([]string) string { return "read reads one line" },
+	"true":  func([]string) string { return "true reads nothing" },
+	":":     func([]string) string { return ": reads nothing" },
+}
+
+// grepValueLetters are grep's short options whose value follows (in the same word or
+// the next); grepValueLong the long ones.
+const grepValueLetters = "efmABCdD"
+
+var grepValueLong = map[string]bool{
+	"regexp": true, "file": true, "max-count": true, "after-context": true, "before-context": true,
+	"context": true, "directories": true, "devices": true, "label": true, "include": true,
+	"exclude": true, "exclude-from": true, "exclude-dir": true, "binary-files": true, "group-separator": true,
+}
+
+// grepEarly: -q, --quiet, --silent (exit at the first match), -m N, --max-count=N (stop
+// after N matches), -l, -L (stop at the first match). GNU grep takes options after
+// the pattern too.
+func grepEarly(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return ""
+		case strings.HasPrefix(a, "--"):
+			name, _, hasVal := strings.Cut(a[2:], "=")
+			switch name {
+			case "quiet", "silent":
+				return "grep " + a + " stops reading at the first match"
+			case "max-count":
+				return "grep --max-count stops reading after that many matches"
+			case "files-with-matches", "files-without-match":
+				return "grep " + a + " stops reading at the first match"
+			}
+			if grepValueLong[name] && !hasVal {
+				i++
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for k := 1; k < len(a); k++ {
+				switch l := a[k]; {
+				case l == 'q' || l == 'l' || l == 'L':
+					return "grep -" + string(l) + " stops reading at the first match"
+				case l == 'm':
+					return "grep -m stops reading after that many matches"
+				case strings.IndexByte(grepValueLetters, l) >= 0:
+					if k == len(a)-1 {
+						i++ // the value is the next word
+					}
+					k = len(a)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// sedEarly: a sed script with a q or Q command stops reading there. A script dfix
+// cannot see (-f FILE) counts as one that may.
+func sedEarly(args []string) string {
+	const fromFile = "sed runs a script from a file, which may quit (q) before the end of its input"
+	var scripts, operands []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			operands = append(operands, args[i+1:]...)
+			i = len(args)
+		case a == "--file" || strings.HasPrefix(a, "--file="):
+			return fromFile
+		case a == "--expression" || a == "--line-length":
+			if i+1 < len(args) {
+				i++
+				if a == "--expression" {
+					scripts = append(scripts, args[i])
+				}
+			}
+		case strings.HasPrefix(a, "--expression="):
+			scripts = append(scripts, strings.TrimPrefix(a, "--expression="))
+		case strings.HasPrefix(a, "--"):
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			// A cluster of flags (-nE); -e, -f and -l take the rest of the word or
+			// the next one as their value, -i the rest of the word.
+			for k := 1; k < len(a) && a[k] != 'i'; k++ {
+				l := a[k]
+				if l != 'e' && l != 'f' && l != 'l' {
+					continue
+				}
+				v := a[k+1:]
+				if v == "" && i+1 < len(args) {
+					i++
+					v = args[i]
+				}
+				if l == 'f' {
+					return fromFile
+				}
+				if l == 'e' {
+					scripts = append(scripts, v)
+				}
+				break
+			}
+		default:
+			operands = append(operands, a)
+		}
+	}
+	if len(scripts) == 0 && len(operands) > 0 {
+		scripts = operands[:1] // without -e, the first operand is the script
+	}
+	for _, sc := range scripts {
+		if sedQuits(sc) {
+			return "sed stops reading at its q command"
+		}
+	}
+	return ""
+}
+
+// sedQuits reports whether a sed script has a q or Q command. It reads addresses,
+// s and y commands with any delimiter, text of a, i and c, labels, file names and
+// comments; on anything it does not understand it answers whether a q or Q appears
+// at all.
+func sedQuits(script string) bool {
+	s, n, i := script, len(script), 0
+	skipTo := func(stops string) {
+		for i < n && strings.IndexByte(stops, s[i]) < 0 {
+			i++
+		}
+	}
+	// delimited skips to just after the next unescaped d.
+	delimited := func(d byte) bool {
+		for i < n {
+			switch s[i] {
+			case '\\':
+				i += 2
+			case d:
+				i++
+				return true
+			default:
+				i++
+			}
+		}
+		return false
+	}
+	address := func() bool {
+		switch {
+		case i < n && s[i] >= '0' && s[i] <= '9':
+			for i < n && (s[i] >= '0' && s[i] <= '9' || s[i] == '~') {
+				i++
+			}
+		case i < n && s[i] == '$':
+			i++
+		case i < n && s[i] == '/':
+			i++
+			if !delimited('/') {
+				return false
+			}
+			for i < n && (s[i] == 'I' || s[i] == 'M') {
+				i++
+			}
+		case i+1 < n && s[i] == '\\':
+			i += 2
+			if !delimited(s[i-1]) {
+				return false
+			}
+			for i < n && (s[i] == 'I' || s[i] == 'M') {
+				i++
+			}
+		}
+		return true
+	}
+	blanks := func() {
+		for i < n && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+	}
+	unknown := func() bool { return strings.ContainsAny(script, "qQ") }
+	for {
+		for i < n && strings.IndexByte(" \t\n;{}", s[i]) >= 0 {
+			i++
+		}
+		if i >= n {
+			return false
+		}
+		if !address() {
+			return unknown()
+		}
+		blanks()
+		if i < n && s[i] == ',' {
+			i++
+			blanks()
+			if i < n && (s[i] == '+' || s[i] == '~') {
+				i++
+				for i < n && s[i] >= '0' && s[i] <= '9' {
+					i++
+				}
+			} else if !address() {
+				return unknown()
+			}
+			blanks()
+		}
+		for i < n && s[i] == '!' {
+			i++
+			blanks()
+		}
+		if i >= n {
+			return unknown()
+		}
+		cmd := s[i]
+		i++
+		switch cmd {
+		case 'q', 'Q':
+			return true
+		case '{', '}', ';', '\n':
+		case '#', 'a', 'i', 'c', 'r', 'R', 'w', 'W':
+			for i < n && s[i] != '\n' { // text and file names run to the end of the line
+				if s[i] == '\\' {
+					i++
+				}
+				i++
+			}
+		case ':', 'b', 't', 'T', 'e', 'l', 'L', 'v', 'F', 'z', '=', 'p', 'P', 'd', 'D', 'n', 'N', 'g', 'G', 'h', 'H', 'x':
+			skipTo(";\n}")
+		case 's', 'y':
+			if i >= n {
+				return unknown()
+			}
+			d := s[i]
+			i++
+			if !delimited(d) || !delimited(d) {
+				return unknown()
+			}
+			if cmd == 's' {
+				for i < n && strings.IndexByte("gpiImMe0123456789", s[i]) >= 0 {
+					i++
+				}
+				if i < n && s[i] == 'w' {
+					skipTo("\n")
+				}
+			}
+		default:
+			return unknown()
+		}
+	}
+}
+
+// awkEarly: an awk program with `exit` stops reading there (in an END block it does
+// not, but dfix does not tell them apart). A program from a file counts as one that may.
+func awkEarly(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			if i+1 < len(args) {
+				return awkExit(args[i+1])
+			}
+			return ""
+		case a == "-f" || a == "--file" || strings.HasPrefix(a, "--file=") || strings.HasPrefix(a, "-f") && len(a) > 2:
+			return "awk runs a program from a file, which may exit before the end of its input"
+		case a == "-e" || a == "--source":
+			if i+1 < len(args) {
+				if why := awkExit(args[i+1]); why != "" {
+					return why
+				}
+				i++
+			}
+		case a == "-F" || a == "-v" || a == "--field-separator" || a == "--assign":
+			i++
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+		default:
+			return awkExit(a)
+		}
+	}
+	return ""
+}
+
+var awkExitWord = regexp.MustCompile(`(^|[^A-Za-z0-9_])exit([^A-Za-z0-9_]|$)`)
+
+func awkExit(program string) string {
+	if awkExitWord.MatchString(program) {
+		return "awk stops reading at exit"
+	}
+	return ""
 }
 
 func checkPipefail(p *Pass) {
@@ -289,6 +750,7 @@ func checkPipefail(p *Pass) {
 		s    *shell.Script
 	}
 	var found []finding
+	var hazards []pipeHazard
 	byStage := map[int]bool{} // stages with a finding
 	for _, s := range shellRuns(p) {
 		in := s.In
@@ -304,6 +766,7 @@ func checkPipefail(p *Pass) {
 		}
 		found = append(found, finding{in, pipes[0], s})
 		byStage[in.Stage] = true
+		hazards = append(hazards, pipeHazards(s)...)
 	}
 	for _, f := range found {
 		start, end, _ := f.s.WordSpan(pipeWord(f.pipe))
@@ -312,7 +775,7 @@ func checkPipefail(p *Pass) {
 			End:     end,
 			Message: "RUN with a pipe and no pipefail: the pipeline's status is only the last command's, so a failure before `|` goes unnoticed",
 		}
-		d.Fix, d.Help = pipefailFix(p, st, f.in.Stage, byStage)
+		d.Fix, d.Help = pipefailFix(p, st, f.in, byStage, hazards)
 		p.Report(d)
 	}
 }
@@ -339,12 +802,14 @@ func pipeWord(b *syntax.BinaryCmd) *syntax.Word {
 // pipefailFix returns the fix for the RUNs of a stage: one SHELL with pipefail right
 // after the FROM of the stage, or of the highest stage it derives from that needs the
 // same fix (stages built FROM it inherit the SHELL), so a file gets one SHELL per chain
-// of stages, not one per RUN.
-func pipefailFix(p *Pass, st *runStages, stage int, needs map[int]bool) (*Fix, string) {
+// of stages, not one per RUN. When a RUN that SHELL would reach has a pipeline that
+// pipefail would break (see pipeHazards), there is no fix, only advice.
+func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]bool, hazards []pipeHazard) (*Fix, string) {
 	const title = `Add SHELL ["/bin/bash", "-o", "pipefail", "-c"] after FROM`
 	display := func(why string) (*Fix, string) {
 		return &Fix{Title: title, Applicability: DisplayOnly}, why
 	}
+	stage := in.Stage
 	target := stage
 	for i := stage; i >= 0; i = st.stages[i].parent {
 		if needs[i] {
@@ -353,6 +818,9 @@ func pipefailFix(p *Pass, st *runStages, stage int, needs map[int]bool) (*Fix, s
 		if st.stages[i].parent < 0 {
 			break
 		}
+	}
+	if h := stageHazard(st, target, in, hazards); h != nil {
+		return nil, hazardHelp(h, in)
 	}
 	s := st.stages[target]
 	if st.stages[stage].hasShell || s.hasShell {
@@ -388,4 +856,41 @@ func quoteImage(ref string) string {
 		return "(none)"
 	}
 	return "`" + ref + "`"
+}
+
+// stageHazard returns the pipeline hazard of the RUN in, else the first one in a RUN
+// that a SHELL added to stage target would reach (target and the stages built from
+// it); nil when there is none.
+func stageHazard(st *runStages, target int, in *rewrite.Instruction, hazards []pipeHazard) *pipeHazard {
+	for k := range hazards {
+		if hazards[k].in == in {
+			return &hazards[k]
+		}
+	}
+	for k := range hazards {
+		for i, n := hazards[k].in.Stage, 0; i >= 0 && n <= len(st.stages); i, n = st.stages[i].parent, n+1 {
+			if i == target {
+				return &hazards[k]
+			}
+		}
+	}
+	return nil
+}
+
+// hazardHelp is the advice for a RUN when a SHELL with pipefail is withheld because of
+// the hazard h.
+func hazardHelp(h *pipeHazard, in *rewrite.Instruction) string {
+	const only = "add `set -o pipefail` only around the pipelines that need it"
+	if h.in == in {
+		if h.ignored {
+			return "no SHELL with pipefail: `" + h.text + "` — " + h.why + "; " + only
+		}
+		return "pipefail would break this build: `" + h.text + "` — " + h.why + "; " + only
+	}
+	what := "pipefail would break"
+	if h.ignored {
+		what = "the status is ignored on purpose in"
+	}
+	return "no SHELL with pipefail: it would also reach line " + strconv.Itoa(h.in.StartLine) + ", and " +
+		what + " `" + h.text + "` (" + h.why + "); add `set -o pipefail &&` at the start of this RUN"
 }

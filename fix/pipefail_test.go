@@ -106,3 +106,129 @@ func TestUnprotectedPipes(t *testing.T) {
 		}
 	}
 }
+
+func TestPipeHazards(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want string // "" none, "early", "ignored"
+	}{
+		{"yes | sdkmanager --licenses", "early"},
+		{"yes y | apt-get install foo", "early"},
+		{"curl -fsSL https://x | tar -xz", ""},
+		{"cat f | head -1", "early"},
+		{"cat f | head -n -1", "early"}, // any head: its flags are not read
+		{"cat f | /usr/bin/head -c 32", "early"},
+		{"curl -fsSL https://x | grep -q x", "early"},
+		{"curl -fsSL https://x | grep --quiet x", "early"},
+		{"curl -fsSL https://x | grep --silent x", "early"},
+		{"curl -fsSL https://x | grep -qi x", "early"},
+		{"curl -fsSL https://x | grep -iq x", "early"},
+		{"curl -fsSL https://x | grep x -q", "early"},
+		{"curl -fsSL https://x | grep -m 1 x", "early"},
+		{"curl -fsSL https://x | grep -m1 x", "early"},
+		{"curl -fsSL https://x | grep --max-count=1 x", "early"},
+		{"curl -fsSL https://x | grep -l x", "early"},
+		{"curl -fsSL https://x | egrep -q 'a|b'", "early"},
+		{"curl -fsSL https://x | grep -i x", ""},
+		{"curl -fsSL https://x | grep -s x", ""},  // -s is --no-messages
+		{"curl -fsSL https://x | grep -e -q", ""}, // -q is the pattern
+		{"curl -fsSL https://x | grep -eq", ""},   // so is q
+		{"curl -fsSL https://x | grep -c x", ""},
+		{"cat f | sed q", "early"},
+		{"cat f | sed 10q", "early"},
+		{"cat f | sed -n '1p;q'", "early"},
+		{"cat f | sed -n -e 1p -e q", "early"},
+		{"cat f | sed '/x/Q'", "early"},
+		{"cat f | sed -n '1{p;q}'", "early"},
+		{"cat f | sed -f script.sed", "early"},
+		{"cat f | sed -ne q", "early"},
+		{"cat f | sed --expression=1q", "early"},
+		{"cat f | sed -- q", "early"},
+		{"cat f | sed --file=x.sed", "early"},
+		{"cat f | sed -e 's/x/y/' q", ""}, // with -e, q is a file to read
+		{"cat f | sed 's/q/Q/g'", ""},
+		{"cat f | sed -e 's,q,x,' -e 'y/q/x/'", ""},
+		{"cat f | sed -n 1p", ""},
+		{`cat f | sed "s/x/$VERSION/"`, ""},
+		{"cat f | sed '/quit/d'", ""},
+		{"cat f | awk 'NR==1 {print; exit}'", "early"},
+		{"cat f | awk -F: '{print $1; exit 0}'", "early"},
+		{"cat f | awk '{print $1}'", ""},
+		{"cat f | awk -f prog.awk", "early"},
+		{"cat f | awk -F, -v OFS=exit '{print}'", ""},
+		{"cat f | awk '{print $1}' | head -1", "early"},
+		{"cat f | awk -v exit=1 '{print exit_code}'", ""},
+		{"cat f | tail -n +2", ""},
+		{"cat f | tail -1", ""},
+		{"cat f | less", ""},
+		{"cat f | more", ""},
+		{"cat f | while read l; do echo $l; done", ""},
+		{"cat f | read first", "early"},
+		{"x=$(cat f | head -1) && echo $x", "early"},
+		{"if curl -fsSL https://x | grep -q y; then echo y; fi", "early"},
+		{"set -o pipefail; cat f | head -1", ""}, // after the RUN's own pipefail: not the SHELL's doing
+		{"a | b || true", "ignored"},
+		{"a | b || :", "ignored"},
+		{"a && b | c || true", "ignored"},
+		{"a | b || echo failed", ""},
+		{"a | b && true", ""},
+		{"yes | head -1 || true", "ignored"},
+	} {
+		doc, err := rewrite.Parse("Dockerfile", []byte("FROM debian\nRUN "+tc.body+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := shell.Parse(doc.Instructions[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := pipeHazards(s)
+		got := ""
+		if len(hs) > 0 {
+			got = "early"
+			if hs[0].ignored {
+				got = "ignored"
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%q: hazard %q, want %q (%+v)", tc.body, got, tc.want, hs)
+		}
+	}
+}
+
+func TestSedQuits(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		quits  bool
+	}{
+		{"q", true},
+		{"Q", true},
+		{"5q", true},
+		{"$q", true},
+		{"1p;q", true},
+		{"/^$/q", true},
+		{`\,x,q`, true},
+		{"1,/end/{p;q}", true},
+		{"0~3q", true},
+		{"2!q", true},
+		{"s/a/b/;q", true},
+		{"s/a/b/g\nq", true},
+		{"s/q/x/", false},
+		{"s|q|Q|g", false},
+		{`s/a\/q/b/`, false},
+		{"y/qQ/xx/", false},
+		{"/quiet/d", false},
+		{"1d;$d", false},
+		{"a quit", false},
+		{"# q\np", false},
+		{"b end;:end", false},
+		{"$!N;s/\\n/ /", false},
+		{"s/x/y/w out.q", false},
+		{"s/x", false},  // cannot be read and has no q
+		{"s/x/q", true}, // cannot be read and has one: assume it quits
+	} {
+		if got := sedQuits(tc.script); got != tc.quits {
+			t.Errorf("sedQuits(%q) = %v, want %v", tc.script, got, tc.quits)
+		}
+	}
+}

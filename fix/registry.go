@@ -15,11 +15,18 @@ func Rules() []*Rule {
 			Title: "apt-get install without --no-install-recommends",
 			Doc: "apt-get installs \"recommended\" packages by default: extra packages nobody " +
 				"asked for, which make the image bigger and widen its attack surface. The fix " +
-				"adds --no-install-recommends right after `install`. It is unsafe because the " +
-				"build may rely on a recommended package (say, ca-certificates); check that the " +
+				"adds --no-install-recommends right after `install`. A TLS client such as curl, " +
+				"wget or git reaches ca-certificates only through a Recommends (Debian's metadata, " +
+				"checked on bookworm): without it https fails in the image, so when the list has " +
+				"one the fix also adds ca-certificates after the last package (on a line of its " +
+				"own when the list has one package per line). It does not when ca-certificates, " +
+				"or a package that depends on it (python3-pip, ca-certificates-java...), is in " +
+				"the list or installed before in the stage or a stage it is built on, or when a " +
+				"word of the list cannot be read ($VAR without a known value). It is unsafe " +
+				"because the build may rely on another recommended package; check that the " +
 				"image still works.",
 			Before:        "RUN apt-get update && apt-get install -y curl",
-			After:         "RUN apt-get update && apt-get install --no-install-recommends -y curl",
+			After:         "RUN apt-get update && apt-get install --no-install-recommends -y curl ca-certificates",
 			Hadolint:      []string{"DL3015"},
 			Applicability: Unsafe,
 			Default:       true,

@@ -78,12 +78,16 @@ func runRules() []*Rule {
 				"`SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` on its own line right after " +
 				"FROM, once per stage. It is unsafe: every later RUN of the stage (and of stages " +
 				"built from it) then runs under bash instead of sh. A stage with its own SHELL " +
-				"gets advice only.",
+				"gets advice only. So does a stage (with the stages built from it) where " +
+				"pipefail would break a pipeline by design: a writer killed by SIGPIPE when " +
+				"its reader stops early (`yes | cmd`, `cmd | head`, `grep -q`/`-m N`/`-l`, a " +
+				"sed script with `q`, awk with `exit`, `read`), or a pipeline whose status is " +
+				"ignored on purpose (`a | b || true`); the advice names that pipeline.",
 			Before:        "FROM debian:bookworm\nRUN curl -fsSL https://example.com/x.tgz | tar -xz",
 			After:         "FROM debian:bookworm\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/x.tgz | tar -xz",
 			Hadolint:      []string{"DL4006"},
 			Applicability: Unsafe,
-			FixNote:       "display-only unless the base image is known to have bash",
+			FixNote:       "display-only unless the base image is known to have bash and no pipeline stops its writer early",
 			Default:       true,
 			Check:         checkPipefail,
 		},

@@ -24,13 +24,13 @@ type flagInfo struct {
 
 // flagValueWords are the values of the flags that take one of a few words.
 var flagValueWords = map[string]string{
-	"format": "text json sarif github",
+	"format": "text json sarif github markdown",
 	"color":  "auto always never",
 }
 
 // flagNoValues are value flags whose values cannot be completed (numbers, durations,
 // platforms, registry hosts).
-var flagNoValues = map[string]bool{"platform": true, "registry-mirror": true}
+var flagNoValues = map[string]bool{"platform": true, "registry-mirror": true, "changed-since": true}
 
 func flagInfos(app *cli.App) []flagInfo {
 	var out []flagInfo
@@ -122,7 +122,7 @@ func manCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return cli.Exit("dfix man: "+err.Error(), exitError)
 			}
-			_, err = io.WriteString(stdout, page+manTail)
+			_, err = io.WriteString(stdout, manPlaceholders(c.App, page)+manTail)
 			return err
 		},
 	}

@@ -623,7 +623,7 @@ printf '%s\n' "${COMPREPLY[@]}"`, "bash", line)
 		want []string
 	}{
 		{"dfix --sel", []string{"--select"}},
-		{"dfix --format ", []string{"text", "json", "sarif", "github"}},
+		{"dfix --format ", []string{"text", "json", "sarif", "github", "markdown"}},
 		{"dfix --color a", []string{"auto", "always"}},
 		{"dfix explain ", rules},
 		{"dfix completion ", []string{"bash", "zsh", "fish"}},

@@ -109,9 +109,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "fix the files in place"},
 			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list the files that fixes would change"},
 			&cli.BoolFlag{Name: "unsafe-fixes", Usage: "also apply fixes that may change what gets built"},
-			&cli.StringSliceFlag{Name: "select", Usage: "only these rules (names, DLxxxx codes, BuildKit checks; `all`)"},
-			&cli.StringSliceFlag{Name: "ignore", Usage: "turn these rules off"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, sarif, github"},
+			&cli.StringSliceFlag{Name: "select", Usage: "only these `RULES` (names, DLxxxx codes, BuildKit checks, or all; comma-separated, repeatable)"},
+			&cli.StringSliceFlag{Name: "ignore", Usage: "turn these `RULES` off (comma-separated, repeatable)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, sarif, github, markdown (a pull-request summary)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "files processed in parallel", DefaultText: "the number of CPUs"},
 			&cli.StringFlag{Name: "stdin-filename", Usage: "the name of the file read from standard input, for messages"},
 			&cli.StringFlag{Name: "context", Usage: "the build context folder, for rules that look at its files (default: each Dockerfile's folder)"},
@@ -167,6 +167,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app.Flags = append(app.Flags, configFlags()...)
 	app.Commands = append(app.Commands, verifyCommand(app.Flags, stdout, stderr, &code),
 		configCommand(stdout, stderr), completionCommand(stdout), manCommand(stdout))
+	app.Flags = insertFlags(app.Flags, "exit-zero", monorepoFlags()) // dfix's own: not dfix verify's
 	if err := app.Run(reorderArgs(args)); err != nil {
 		if _, ok := err.(cli.ExitCoder); !ok {
 			fmt.Fprintln(stderr, "dfix:", err)

@@ -20,6 +20,7 @@ type reporter struct {
 	files, filesWithFindings, findings, fixable, unsafeOnly int
 	changed, fixedFindings, remaining, errors               int
 	records                                                 []findingRecord
+	monorepoReport                                          // --add-ignore, --statistics, --format markdown (statistics.go)
 }
 
 func newReporter(cfg *config) *reporter { return &reporter{cfg: cfg} }
@@ -38,6 +39,8 @@ type findingRecord struct {
 	Help      string     `json:"help,omitempty"`
 	Fix       *fixRecord `json:"fix"`
 	Fixed     bool       `json:"fixed"`
+	Ignored   bool       `json:"ignored,omitempty"` // turned off by a comment --add-ignore added
+	Owners    []string   `json:"owners,omitempty"`  // from the repository's CODEOWNERS
 	rule      *fix.Rule  `json:"-"`
 	diag      fix.Diagnostic
 	doc       *rewrite.Document
@@ -127,6 +130,7 @@ func (rp *reporter) file(fr *fileResult) int {
 	if unwritten {
 		rp.fixedFindings -= len(res.Fixed)
 	}
+	rp.collect(fr, shown, doc, unsafe, unwritten)
 	switch cfg.format {
 	case "text":
 		switch cfg.mode {
@@ -144,17 +148,30 @@ func (rp *reporter) file(fr *fileResult) int {
 				out = cfg.stderr
 			}
 			for _, d := range shown {
-				rp.printFinding(out, fr.path, doc, d, unsafe)
+				if !cfg.statistics { // printed per rule at the end instead
+					rp.printFinding(out, fr.path, doc, d, unsafe)
+				}
 			}
 		}
+	case "markdown":
 	default:
+		if cfg.statistics {
+			break
+		}
 		if writing {
 			for _, d := range res.Fixed {
-				rp.records = append(rp.records, record(fr.path, res.Doc, d, true))
+				rp.records = append(rp.records, rp.record(fr.path, res.Doc, d, true))
+			}
+		}
+		if writing && fr.ignores != nil && !unwritten {
+			for _, ig := range fr.ignores.findings {
+				r := rp.record(fr.path, ig.doc, ig.d, false)
+				r.Ignored = true
+				rp.records = append(rp.records, r)
 			}
 		}
 		for _, d := range shown {
-			rp.records = append(rp.records, record(fr.path, doc, d, false))
+			rp.records = append(rp.records, rp.record(fr.path, doc, d, false))
 		}
 	}
 	switch {
@@ -222,8 +239,15 @@ func plural(n int, word string) string {
 // finish prints what is printed once: JSON, SARIF or GitHub output, and the summary.
 func (rp *reporter) finish() int {
 	cfg := rp.cfg
-	switch cfg.format {
-	case "json":
+	if cfg.statistics {
+		if err := rp.writeStatistics(cfg.stdout, cfg.format); err != nil {
+			fmt.Fprintln(cfg.stderr, "dfix:", err)
+			return exitError
+		}
+	}
+	switch {
+	case cfg.statistics:
+	case cfg.format == "json":
 		if rp.records == nil {
 			rp.records = []findingRecord{}
 		}
@@ -234,15 +258,17 @@ func (rp *reporter) finish() int {
 			fmt.Fprintln(cfg.stderr, "dfix:", err)
 			return exitError
 		}
-	case "sarif":
+	case cfg.format == "sarif":
 		if err := writeSARIF(cfg.stdout, rp.records); err != nil {
 			fmt.Fprintln(cfg.stderr, "dfix:", err)
 			return exitError
 		}
-	case "github":
+	case cfg.format == "github":
 		for _, r := range rp.records {
 			writeGitHub(cfg.stdout, r)
 		}
+	case cfg.format == "markdown":
+		rp.writeMarkdown(cfg.stdout)
 	}
 	if !cfg.quiet && cfg.format == "text" && !rp.stdin {
 		fmt.Fprintln(cfg.stderr, rp.summary())
@@ -255,12 +281,12 @@ func (rp *reporter) summary() string {
 	var b strings.Builder
 	switch cfg.mode {
 	case modeWrite:
-		fmt.Fprintf(&b, "Fixed %s in %s", plural(rp.fixedFindings, "finding"), plural(rp.changed, "file"))
+		fmt.Fprintf(&b, "Fixed %s%s in %s", plural(rp.fixedFindings, "finding"), rp.ignoreSummary("added"), plural(rp.changed, "file"))
 		if rp.remaining > 0 {
 			fmt.Fprintf(&b, ", %d remaining", rp.remaining)
 		}
 	case modeDiff, modeList:
-		fmt.Fprintf(&b, "Would fix %s in %s", plural(rp.fixedFindings, "finding"), plural(rp.changed, "file"))
+		fmt.Fprintf(&b, "Would fix %s%s in %s", plural(rp.fixedFindings, "finding"), rp.ignoreSummary("add"), plural(rp.changed, "file"))
 	default:
 		if rp.findings == 0 {
 			fmt.Fprintf(&b, "No findings in %s", plural(rp.files, "file"))

@@ -45,6 +45,7 @@ type config struct {
 	pinOpts       *fix.PinOptions // its settings for the rule, bound to the run's context
 	settings      *conf.Loader    // .dfix.toml files: rules and unsafe-fixes per file
 	verify        *verifyConfig   // builds before and after (dfix verify, -w --verify), nil when off
+	monorepo                      // --no-ignore, --files-from, --changed-since, --add-ignore, --statistics (monorepo.go)
 	stdin         io.Reader
 	stdout        io.Writer
 	stderr        io.Writer
@@ -81,9 +82,9 @@ func configFrom(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) (*con
 		if cfg.format != "text" && cfg.format != "json" && cfg.format != "markdown" {
 			return nil, fmt.Errorf("--format: %q is not text, json or markdown", cfg.format)
 		}
-	case cfg.format == "text", cfg.format == "json", cfg.format == "sarif", cfg.format == "github":
+	case cfg.format == "text", cfg.format == "json", cfg.format == "sarif", cfg.format == "github", cfg.format == "markdown":
 	default:
-		return nil, fmt.Errorf("--format: %q is not text, json, sarif or github", cfg.format)
+		return nil, fmt.Errorf("--format: %q is not text, json, sarif, github or markdown", cfg.format)
 	}
 	if cfg.jobs < 1 {
 		return nil, fmt.Errorf("--jobs: %d is not a positive number", cfg.jobs)
@@ -111,6 +112,9 @@ func configFrom(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) (*con
 		}
 	}
 	if cfg.verify, err = verifyFrom(c, verifying); err != nil {
+		return nil, err
+	}
+	if err := cfg.monorepoFrom(c); err != nil {
 		return nil, err
 	}
 	cfg.progress = !cfg.quiet && isTerminal(stderr)
@@ -141,10 +145,18 @@ type fileResult struct {
 	// verified is the build verdict of -w --verify; verifyNote says what was written.
 	verified   *verify.Report
 	verifyNote string
+	ignores    *addedIgnores // --add-ignore: the comments added (addignore.go)
 }
 
 func (cfg *config) runPaths(ctx context.Context, args []string) int {
 	cfg.pinOpts = cfg.pin.options(ctx)
+	if cfg.listing() { // --files-from, --changed-since
+		files, walkErrs, ok := cfg.listedFiles(ctx, args)
+		if !ok {
+			return exitError
+		}
+		return cfg.runFiles(ctx, files, walkErrs)
+	}
 	stdinMode := len(args) == 1 && args[0] == "-"
 	if len(args) == 0 {
 		if stdinPiped(cfg.stdin) {
@@ -167,7 +179,12 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 			return exitError
 		}
 	}
-	files, walkErrs := discover(args)
+	files, walkErrs := discoverWith(args, cfg.walk)
+	return cfg.runFiles(ctx, files, walkErrs)
+}
+
+// runFiles processes the files found and reports them.
+func (cfg *config) runFiles(ctx context.Context, files []string, walkErrs []error) int {
 	if !cfg.checkConfigs(files) {
 		return exitError // a broken configuration: nothing processed, nothing written
 	}
@@ -278,6 +295,9 @@ func (cfg *config) processFile(ctx context.Context, path string) (fr *fileResult
 	if fr.res == nil {
 		return fr
 	}
+	if cfg.addIgnore {
+		cfg.addIgnores(fr)
+	}
 	fr.changed = fr.res.Changed()
 	out := fr.res.Output
 	if cfg.mode == modeWrite && fr.changed && cfg.verify != nil {
@@ -345,6 +365,9 @@ func (cfg *config) runStdin() int {
 	}
 	fr.res, fr.note, fr.err = cfg.fixBytes(name, src)
 	cfg.mode = mode
+	if fr.res != nil && cfg.addIgnore {
+		cfg.addIgnores(fr)
+	}
 	if fr.res != nil {
 		fr.changed = fr.res.Changed()
 	}

@@ -2,17 +2,20 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-
-	ignore "github.com/sabhiram/go-gitignore"
 )
 
-// skipDirs are folders never walked into.
-var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true, "vendor": true}
+// vcsDirs are folders never walked into; skipDirs are not walked into unless
+// --no-ignore is given.
+var (
+	vcsDirs  = map[string]bool{".git": true, ".hg": true, ".svn": true}
+	skipDirs = map[string]bool{"node_modules": true, "vendor": true}
+)
 
 // skipSuffixes mark templates, scripts, docs and backups that share a Dockerfile's
 // name but are not Dockerfiles.
@@ -41,70 +44,63 @@ func isDockerfileName(name string) bool {
 	return true
 }
 
-// gitignores answers whether a path is ignored by the .gitignore files of its
-// repository, from the repository root down to the path's folder.
-type gitignores struct {
-	root  string // repository root (absolute), "" when not in a repository
-	cache map[string]*ignore.GitIgnore
+// walkOptions choose what a walk skips.
+type walkOptions struct {
+	// noIgnore walks what .gitignore files ignore and node_modules and vendor folders
+	// (never .git, .hg, .svn).
+	noIgnore bool
 }
 
-func newGitignores(start string) *gitignores {
-	g := &gitignores{cache: map[string]*ignore.GitIgnore{}}
-	abs, err := filepath.Abs(start)
-	if err != nil {
-		return g
-	}
-	for dir := abs; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-			g.root = dir
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			break
-		}
-	}
-	return g
+// skipped counts what a walk of a folder passed over, for the message that says why
+// a folder gave no Dockerfile.
+type skipped struct {
+	gitignore int // Dockerfiles that .gitignore files ignore
+	vendored  int // Dockerfiles in node_modules or vendor folders
+	lookalike int // files named like a Dockerfile that are templates, scripts, backups
 }
 
-func (g *gitignores) load(dir string) *ignore.GitIgnore {
-	if gi, ok := g.cache[dir]; ok {
-		return gi
-	}
-	gi, err := ignore.CompileIgnoreFile(filepath.Join(dir, ".gitignore"))
-	if err != nil {
-		gi = nil
-	}
-	g.cache[dir] = gi
-	return gi
+// emptyFolderError is a folder named on the command line under which the walk found no
+// Dockerfile: an error, so that a run can never end in a silent "No findings in 0
+// files" for a folder that was not looked at.
+type emptyFolderError struct {
+	path string
+	skip skipped
 }
 
-func (g *gitignores) ignored(path string, isDir bool) bool {
-	if g.root == "" {
-		return false
+func (e *emptyFolderError) Error() string {
+	msg := "no Dockerfiles under " + displayPath(e.path)
+	var parts []string
+	if n := e.skip.gitignore; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped by .gitignore", n))
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil || !strings.HasPrefix(abs, g.root) {
-		return false
+	if n := e.skip.vendored; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d in node_modules or vendor", n))
 	}
-	for dir := filepath.Dir(abs); strings.HasPrefix(dir, g.root); dir = filepath.Dir(dir) {
-		if gi := g.load(dir); gi != nil {
-			rel, _ := filepath.Rel(dir, abs)
-			rel = filepath.ToSlash(rel)
-			if gi.MatchesPath(rel) || isDir && gi.MatchesPath(rel+"/") {
-				return true
-			}
+	if len(parts) > 0 {
+		msg += "; " + strings.Join(parts, ", ") + ": --no-ignore to include them"
+	}
+	if n := e.skip.lookalike; n > 0 {
+		them := "them"
+		if n == 1 {
+			them = "it"
 		}
-		if dir == g.root || filepath.Dir(dir) == dir {
-			break
-		}
+		msg += fmt.Sprintf("; %s named like one (templates, scripts, backups): name %s to check %s", plural(n, "file"), them, them)
 	}
-	return false
+	return msg
 }
 
-// discover expands the command-line paths into the files to process, in a stable
-// order: named files as given, folders walked in lexical order. Folders are walked for
-// Dockerfile names; files named explicitly are always processed.
+// discover expands the command-line paths into the files to process with the default
+// walk (see discoverWith).
 func discover(paths []string) (files []string, errs []error) {
+	return discoverWith(paths, walkOptions{})
+}
+
+// discoverWith expands the command-line paths into the files to process, in a stable
+// order: named files as given, folders walked in lexical order. Folders are walked for
+// Dockerfile names; files and folders named explicitly are always processed, whatever
+// .gitignore says of them (its patterns apply to what the walk finds below them). A
+// folder that gives no Dockerfile is an error that says what was skipped.
+func discoverWith(paths []string, opts walkOptions) (files []string, errs []error) {
 	seen := map[string]bool{}
 	add := func(p string) {
 		// One file reached twice (./Dockerfile and Dockerfile, a folder and a file in
@@ -128,48 +124,118 @@ func discover(paths []string) (files []string, errs []error) {
 			add(p) // named explicitly: reading it will report what is wrong
 			continue
 		}
-		gi := newGitignores(p)
-		root := p
-		if lfi, err := os.Lstat(p); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
-			// WalkDir does not follow a symlinked root: walk the folder it names.
-			root = p + string(filepath.Separator)
+		found, skip, walkErrs := walkFolder(p, opts)
+		errs = append(errs, walkErrs...)
+		if len(found) == 0 && len(walkErrs) == 0 {
+			errs = append(errs, &emptyFolderError{path: p, skip: skip})
 		}
-		var found []string
-		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if path == root {
-					return err
-				}
-				errs = append(errs, err)
-				return nil
-			}
-			if d.IsDir() {
-				if path != root && (skipDirs[d.Name()] || gi.ignored(path, true)) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.Type()&fs.ModeSymlink != 0 {
-				// A symlink to a folder (say dockerfiles -> ../shared) is not followed,
-				// like any folder symlink in a walk, and is not a file to report.
-				if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-					return nil
-				}
-			}
-			if isDockerfileName(d.Name()) && !gi.ignored(path, false) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, fs.SkipDir) {
-			errs = append(errs, err)
-		}
-		sort.Strings(found)
 		for _, f := range found {
 			add(f)
 		}
 	}
 	return files, errs
+}
+
+// walkFolder returns the Dockerfiles under the folder root, sorted, and what it
+// skipped.
+func walkFolder(root string, opts walkOptions) (found []string, skip skipped, errs []error) {
+	var gi *ignoreRules
+	if !opts.noIgnore {
+		gi = newIgnoreRules(root)
+	}
+	walkRoot := root
+	if lfi, err := os.Lstat(root); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
+		// WalkDir does not follow a symlinked root: walk the folder it names.
+		walkRoot = root + string(filepath.Separator)
+	}
+	var pruned []string // folders not walked into
+	err := filepath.WalkDir(walkRoot, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == walkRoot {
+				return err
+			}
+			errs = append(errs, err)
+			return nil
+		}
+		if path == walkRoot {
+			return nil // named on the command line: always walked
+		}
+		if d.IsDir() {
+			switch {
+			case vcsDirs[d.Name()]:
+				return filepath.SkipDir
+			case !opts.noIgnore && (skipDirs[d.Name()] || gi.ignored(path, true)):
+				pruned = append(pruned, path)
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A symlink to a folder (say dockerfiles -> ../shared) is not followed,
+			// like any folder symlink in a walk, and is not a file to report.
+			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+				return nil
+			}
+		}
+		switch {
+		case !isDockerfileName(d.Name()):
+			if looksLikeDockerfile(d.Name()) {
+				skip.lookalike++
+			}
+		case gi.ignored(path, false):
+			skip.gitignore++
+		default:
+			found = append(found, path)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.SkipDir) {
+		errs = append(errs, err)
+	}
+	if len(found) == 0 {
+		// Only a folder that gives nothing needs to know what the skipped folders hold:
+		// they are not walked otherwise (a node_modules can be big).
+		for _, dir := range pruned {
+			skip.add(countSkipped(dir))
+		}
+	}
+	sort.Strings(found)
+	return found, skip, errs
+}
+
+func (s *skipped) add(o skipped) {
+	s.gitignore += o.gitignore
+	s.vendored += o.vendored
+	s.lookalike += o.lookalike
+}
+
+// countSkipped counts the Dockerfiles in a folder the walk does not go into: in a
+// node_modules or vendor folder, else ignored by .gitignore.
+func countSkipped(dir string) skipped {
+	n := 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir() && vcsDirs[d.Name()]:
+			return filepath.SkipDir
+		case !d.IsDir() && isDockerfileName(d.Name()):
+			n++
+		}
+		return nil
+	})
+	if skipDirs[filepath.Base(dir)] {
+		return skipped{vendored: n}
+	}
+	return skipped{gitignore: n}
+}
+
+// looksLikeDockerfile reports whether a file the walk passes over has a Dockerfile's
+// name with a template, script or backup suffix (Dockerfile.j2, app.dockerfile.bak).
+func looksLikeDockerfile(name string) bool {
+	n := strings.ToLower(name)
+	return !strings.HasPrefix(n, ".") && (strings.HasPrefix(n, "dockerfile") || strings.HasPrefix(n, "containerfile") ||
+		strings.Contains(n, ".dockerfile") || strings.Contains(n, ".containerfile"))
 }
 
 // looksLikeOneFile reports whether a path names a single Dockerfile (Dockerfile,

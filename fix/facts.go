@@ -12,8 +12,9 @@ import (
 // Facts are what several rules need to know about a file, computed once per pass.
 type Facts struct {
 	// posix[i] tells whether instruction i runs its shell form with a POSIX shell
-	// (sh, bash, ...). False under a backtick escape, a Windows base image or a
-	// SHELL such as cmd or powershell: shell fixes stay away from those.
+	// (sh, bash, ...). False in a Windows stage and under a SHELL such as cmd or
+	// powershell: shell fixes stay away from those. The `# escape=` char plays no
+	// part: it says how the Dockerfile continues lines, not which OS runs them.
 	posix []bool
 	// StageNames maps lower-cased stage names to their stage index.
 	StageNames map[string]int
@@ -22,7 +23,9 @@ type Facts struct {
 	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a
 	// shell that is not POSIX: the shell form then runs a program the author chose.
 	otherShell []bool
-	// windows[i] tells that instruction i is in a Windows stage (image, escape, name).
+	// windows[i] tells that instruction i is in a Windows stage: a Windows base image,
+	// FROM --platform=windows/..., a Windows parent stage, or a file that says so by
+	// its name or hadolint's shell pragma.
 	windows []bool
 }
 
@@ -37,10 +40,15 @@ func (f *Facts) PosixShell(in *rewrite.Instruction) bool { return f.posix[in.Ind
 
 var posixShells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "ksh": true, "zsh": true, "mksh": true}
 
-// windowsImage guesses whether a base image is Windows, whose default shell is cmd.
+// windowsImage guesses whether a base image is Windows, whose default shell is cmd:
+// mcr.microsoft.com/windows/*, the nanoserver and servercore images and the tags
+// built on them (python:3.12-windowsservercore, ...:nanoserver-ltsc2022), the
+// Windows-only .NET Framework images and the ltsc20xx tags of Windows releases.
+// An image named after PowerShell is not enough: mcr.microsoft.com/powershell and
+// its kin are Linux images too (lts-debian-11, ...), run by /bin/sh.
 func windowsImage(ref string) bool {
 	ref = strings.ToLower(ref)
-	for _, w := range []string{"windows", "nanoserver", "servercore", "powershell"} {
+	for _, w := range []string{"windows", "nanoserver", "servercore", "/dotnet/framework/", "ltsc20"} {
 		if strings.Contains(ref, w) {
 			return true
 		}
@@ -48,16 +56,36 @@ func windowsImage(ref string) bool {
 	return false
 }
 
+// windowsPlatform reports a FROM --platform=windows/... flag.
+func windowsPlatform(in *rewrite.Instruction, expand func(string) string) bool {
+	for _, fl := range in.Node.Flags {
+		if v, ok := strings.CutPrefix(fl, "--platform="); ok && strings.HasPrefix(strings.ToLower(expand(v)), "windows") {
+			return true
+		}
+	}
+	return false
+}
+
+// computeFacts works out, instruction by instruction, the OS family of the stage and
+// the shell that runs the shell form.
+//
+// The OS comes from the base image (windowsImage), FROM --platform=windows/... or the
+// parent stage; the shell from SHELL, which a child stage inherits from its parent.
+// The `# escape=` char says nothing about either: a backtick-escape file on a Linux
+// image is read like any other (its RUN bodies joined on the backtick, which the shell
+// never sees), and a Windows image is Windows whatever its escape char. Two file-wide
+// signals stay, as they were: a file whose name says windows, and hadolint's
+// `# hadolint shell=NAME` pragma naming a shell that is not POSIX, make every stage
+// Windows with no POSIX shell.
 func computeFacts(doc *rewrite.Document) *Facts {
 	f := &Facts{posix: make([]bool, len(doc.Instructions)), StageNames: map[string]int{}, scripts: map[int]scriptEntry{}, otherShell: make([]bool, len(doc.Instructions)), windows: make([]bool, len(doc.Instructions))}
 	stageShell := map[int]bool{} // shell of each stage at its end
 	stageOther := map[int]bool{} // whether a SHELL set it to another shell
 	stageWindows := map[int]bool{}
-	// A backtick escape, a Windows-named file or hadolint's `# hadolint shell=` pragma
-	// naming another shell mean Windows shells: no POSIX shell anywhere.
-	filePosix := doc.Escape != '`' && !strings.Contains(strings.ToLower(path.Base(doc.Path)), "windows") && !pragmaNonPosix(doc)
-	posix, other, windows := filePosix, false, !filePosix
+	fileWindows := strings.Contains(strings.ToLower(path.Base(doc.Path)), "windows") || pragmaNonPosix(doc)
+	posix, other, windows := !fileWindows, false, fileWindows
 	globalArgs := map[string]string{}
+	expand := func(s string) string { return os.Expand(s, func(k string) string { return globalArgs[k] }) }
 	for _, in := range doc.Instructions {
 		switch in.Keyword {
 		case "arg":
@@ -69,15 +97,19 @@ func computeFacts(doc *rewrite.Document) *Facts {
 			}
 		case "from":
 			words := nodeWords(in)
-			posix, other, windows = filePosix, false, !filePosix
+			posix, other, windows = true, false, fileWindows || windowsPlatform(in, expand)
 			if len(words) > 0 {
-				image := os.Expand(words[0], func(k string) string { return globalArgs[k] })
-				if idx, ok := f.StageNames[strings.ToLower(words[0])]; ok {
-					posix = stageShell[idx] && posix
+				image := expand(words[0])
+				idx, ok := f.StageNames[strings.ToLower(words[0])]
+				if !ok {
+					idx, ok = f.StageNames[strings.ToLower(image)]
+				}
+				if ok {
+					posix = stageShell[idx]
 					other = stageOther[idx]
 					windows = stageWindows[idx] || windows
 				} else if windowsImage(image) {
-					posix, windows = false, true
+					windows = true
 				}
 			}
 			if len(words) == 3 && strings.EqualFold(words[1], "as") {
@@ -86,12 +118,14 @@ func computeFacts(doc *rewrite.Document) *Facts {
 		case "shell":
 			var argv []string
 			if err := json.Unmarshal([]byte(in.Args()), &argv); err == nil && len(argv) > 0 {
-				posix = posixShells[strings.TrimSuffix(path.Base(strings.ReplaceAll(argv[0], `\`, "/")), ".exe")] && filePosix
+				posix = posixShells[strings.TrimSuffix(path.Base(strings.ReplaceAll(argv[0], `\`, "/")), ".exe")]
 			} else {
 				posix = false
 			}
 			other = !posix
 		}
+		// A Windows stage has no POSIX shell dfix may rewrite for, whatever SHELL says.
+		posix = posix && !windows
 		f.posix[in.Index] = posix
 		f.otherShell[in.Index] = other
 		f.windows[in.Index] = windows

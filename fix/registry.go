@@ -61,7 +61,9 @@ func Rules() []*Rule {
 			Doc: "dfix reads RUN bodies with a real shell parser before it changes them. A body " +
 				"it cannot parse (an unclosed quote, a stray `)`...) is most likely a bug in the " +
 				"Dockerfile, and every shell fix leaves that RUN alone rather than guess. The " +
-				"finding says where the parser stopped.",
+				"finding says where the parser stopped. A body that ends in a lone backslash is " +
+				"reported too: in a `# escape=` (backtick) file a backslash continues no line, so " +
+				"the shell gets it as a literal `\\`, and it would escape whatever a fix appended.",
 			Before:        `RUN echo "unclosed && make`,
 			After:         `RUN echo "closed" && make`,
 			Applicability: DisplayOnly,

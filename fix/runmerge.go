@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -158,6 +159,9 @@ func analyzeRun(p *Pass, in *rewrite.Instruction) *runShape {
 	s, err := p.Facts.Script(in)
 	if err != nil {
 		r.why = "the RUN's body is not valid shell"
+		if errors.Is(err, shell.ErrLoneBackslash) {
+			r.why = "the RUN's text ends in a backslash that continues nothing: it would escape the joined text"
+		}
 		r.commands = roughCommands(in)
 		return r
 	}

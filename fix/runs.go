@@ -2,6 +2,7 @@ package fix
 
 import (
 	"encoding/csv"
+	"errors"
 	"path"
 	"strings"
 
@@ -39,6 +40,11 @@ func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
 		return e.s, e.err
 	}
 	s, err := shell.Parse(in)
+	if err == nil && s.EndsInLoneBackslash() {
+		// Shell fixes append at the end of a body: a lone backslash there would escape
+		// what they add. The shell-syntax rule reports it.
+		s, err = nil, shell.ErrLoneBackslash
+	}
 	f.scripts[in.Index] = scriptEntry{s, err}
 	return s, err
 }
@@ -147,12 +153,20 @@ func checkShellSyntax(p *Pass) {
 			continue
 		}
 		kw, _ := in.KeywordSpan()
-		p.Report(Diagnostic{
+		d := Diagnostic{
 			Start:   kw.Start,
 			End:     kw.End,
 			Message: "RUN body is not valid shell: " + shellErrorText(err),
 			Help:    "shell fixes leave this RUN alone; check its quoting",
-		})
+		}
+		if errors.Is(err, shell.ErrLoneBackslash) {
+			d.Message = "RUN body ends in a backslash that continues nothing: the shell gets it as a literal `\\`"
+			d.Help = "shell fixes leave this RUN alone; remove the backslash"
+			if p.Doc.Escape == '`' {
+				d.Help = "the file's escape char is the backtick (# escape=`), so a backslash continues no line: end the line with a backtick to continue the RUN, or remove the backslash; shell fixes leave this RUN alone"
+			}
+		}
+		p.Report(d)
 	}
 }
 

@@ -4,6 +4,7 @@
 package shell
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -44,6 +45,22 @@ func ParseAt(in *rewrite.Instruction, start int) (*Script, error) {
 		return nil, err
 	}
 	return &Script{In: in, File: f, Text: text, base: start}, nil
+}
+
+// ErrLoneBackslash is the error of a body whose text ends in a backslash that escapes
+// nothing (`RUN make install \` in a file whose escape char is the backtick, where
+// the backslash continues no line). The shell keeps it as a literal `\` in the last
+// word; anything a fix appends after it would be escaped by it instead (`\ &&`).
+var ErrLoneBackslash = errors.New("the text ends in a backslash that continues nothing")
+
+// EndsInLoneBackslash reports whether the script's text ends in an odd run of
+// backslashes that belongs to its last command, not to a comment.
+func (s *Script) EndsInLoneBackslash() bool {
+	n := len(s.Text) - len(strings.TrimRight(s.Text, `\`))
+	if n%2 == 0 || len(s.File.Stmts) == 0 {
+		return false
+	}
+	return int(s.File.Stmts[len(s.File.Stmts)-1].End().Offset()) == len(s.Text)
 }
 
 // Logical returns the logical offset of a shell position.

@@ -116,3 +116,51 @@ func TestPositionsMapToTheFile(t *testing.T) {
 		}
 	})
 }
+
+// TestBacktickEscapeJoinsTheBody checks that under `# escape=` (backtick) the shell
+// parses the body BuildKit joins on the backticks (the shell never sees them), a
+// backslash in it is the shell's own, and positions map back to the file.
+func TestBacktickEscapeJoinsTheBody(t *testing.T) {
+	src := "# escape=`\nFROM a\nRUN apt-get update &&`\n    # comment\n    apt-get install -y `\n\tcurl C:\\x\n"
+	s := parseRun(t, src)
+	if want := "apt-get update &&    apt-get install -y \tcurl C:\\x"; s.Text != want {
+		t.Fatalf("text %q, want %q", s.Text, want)
+	}
+	var words []string
+	s.Calls(func(c *syntax.CallExpr) {
+		for _, w := range c.Args {
+			start, end, ok := s.WordSpan(w)
+			if !ok {
+				t.Errorf("word at %d does not lie on one line", w.Pos().Offset())
+				continue
+			}
+			words = append(words, src[start:end])
+		}
+	})
+	if got := strings.Join(words, " "); got != `apt-get update apt-get install -y curl C:\x` {
+		t.Errorf("words %q", got)
+	}
+	if s.EndsInLoneBackslash() {
+		t.Error("a backslash inside a word is no lone backslash")
+	}
+}
+
+func TestEndsInLoneBackslash(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want bool
+	}{
+		{"# escape=`\nFROM a\nRUN make install \\\n", true},
+		{"# escape=`\nFROM a\nRUN make install\\\n", true},
+		{"# escape=`\nFROM a\nRUN make `\n    && echo done \\  \n", true},
+		{"# escape=`\nFROM a\nRUN echo \\\\\n", false},      // an escaped backslash
+		{"# escape=`\nFROM a\nRUN echo \\\\\\\n", true},     // and one more
+		{"# escape=`\nFROM a\nRUN echo hi # C:\\\n", false}, // in a comment
+		{"FROM a\nRUN echo a\\\\\n", false},                 // `\\` at the end continues nothing in BuildKit
+		{"FROM a\nRUN echo a \\\n  b\n", false},             // a continuation BuildKit joins
+	} {
+		if got := parseRun(t, tc.src).EndsInLoneBackslash(); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.src, got, tc.want)
+		}
+	}
+}

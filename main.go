@@ -118,6 +118,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: auto, always, never (NO_COLOR and FORCE_COLOR are honoured)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only findings and errors, no summary or progress"},
 			&cli.BoolFlag{Name: "exit-zero", Usage: "exit 0 even when findings remain (errors still exit 2)"},
+			// LSP clients such as vscode-languageclient pass --stdio to servers: it is the
+			// only transport of `dfix lsp`, so it is accepted and means nothing more.
+			&cli.BoolFlag{Name: "stdio", Hidden: true},
 			&cli.BoolFlag{Name: "verify", Usage: "with -w: build each changed file before and after with Docker; write only what builds"},
 		}, append(pinFlags(), verifyFlags()...)...),
 		Commands: []*cli.Command{
@@ -135,6 +138,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				explain(stdout, r)
 				return nil
 			}},
+			lspCommand(args, stdin, stdout, stderr, &code),
 		},
 		Action: func(c *cli.Context) error {
 			cfg, err := configFrom(c, stdin, stdout, stderr)

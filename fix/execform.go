@@ -35,6 +35,7 @@ func checkExecForm(p *Pass) {
 			execEntrypoint[in.Stage] = in.Node.Attributes["json"]
 		}
 	}
+	cmdArgs := stagesWithCmdArgs(p)
 	for _, in := range p.Doc.Instructions {
 		start, name := in.ArgsStart, strings.ToUpper(in.Keyword)
 		switch in.Keyword {
@@ -80,6 +81,12 @@ func checkExecForm(p *Pass) {
 			d.Message = "CMD in shell form after an exec-form ENTRYPOINT: the ENTRYPOINT receives /bin/sh -c and the text as its arguments"
 		}
 		fix, why := execFormFix(in, start, argsOnly)
+		if fix != nil && in.Keyword == "entrypoint" && cmdArgs[in.Stage] {
+			// A shell-form ENTRYPOINT ignores CMD; in exec form the CMD's words become
+			// its arguments. Found by building: `ENTRYPOINT python3 server.py --port 1`
+			// with `CMD ["python3", "server.py"]` then exited at once on a usage error.
+			fix, why = nil, "the image has a CMD, which a shell-form ENTRYPOINT ignores and an exec-form one receives as arguments"
+		}
 		if fix == nil && in.Keyword == "healthcheck" {
 			// A health check that needs the shell (`|| exit 1`) is fine as it is: no
 			// signals to deliver, and advice would be noise.
@@ -273,3 +280,40 @@ func healthcheckCommand(in *rewrite.Instruction) (int, bool) {
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+// stagesWithCmdArgs returns the stages whose shell-form ENTRYPOINT would receive a CMD
+// as arguments once in exec form: the stage sets a CMD, or a stage built FROM it sets
+// one without an ENTRYPOINT of its own. (An ENTRYPOINT drops a CMD inherited from the
+// base image, so only the stage's own CMD and its children's count.)
+func stagesWithCmdArgs(p *Pass) map[int]bool {
+	hasCmd, hasEntrypoint := map[int]bool{}, map[int]bool{}
+	parent := map[int]int{}
+	for _, in := range p.Doc.Instructions {
+		switch in.Keyword {
+		case "cmd":
+			hasCmd[in.Stage] = true
+		case "entrypoint":
+			hasEntrypoint[in.Stage] = true
+		case "from":
+			if words := nodeWords(in); len(words) > 0 {
+				if idx, ok := p.Facts.StageNames[strings.ToLower(words[0])]; ok && idx < in.Stage {
+					parent[in.Stage] = idx
+				}
+			}
+		}
+	}
+	out := map[int]bool{}
+	last := 0
+	for _, in := range p.Doc.Instructions {
+		last = max(last, in.Stage)
+	}
+	for st := last; st >= 0; st-- { // children come after their parents
+		if hasCmd[st] {
+			out[st] = true
+		}
+		if par, ok := parent[st]; ok && out[st] && !hasEntrypoint[st] {
+			out[par] = true
+		}
+	}
+	return out
+}

@@ -304,6 +304,38 @@ type pipeHazard struct {
 	text    string // the pipeline as written, shortened: "yes | sdkmanager --licenses"
 	why     string // "yes is killed by SIGPIPE when sdkmanager stops reading"
 	ignored bool   // `a | b || true`: the status is ignored on purpose
+	// shellSwitch: not a pipeline but a command that bash runs differently from the
+	// image's /bin/sh (dash on Debian and Ubuntu), which the SHELL would replace.
+	shellSwitch bool
+}
+
+// echoHazards returns the echo commands of a script whose output changes when bash
+// runs them instead of dash: dash's echo expands backslash escapes (`echo "a\nb"`
+// writes two lines) and prints -e as a word; bash's echo does the opposite. Found by
+// building: a SHELL with bash made `echo "[global]\nno-cache-dir = true" > pip.conf`
+// write one line.
+func echoHazards(s *shell.Script) []pipeHazard {
+	var out []pipeHazard
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		c, ok := n.(*syntax.CallExpr)
+		if !ok {
+			return true
+		}
+		name, i := shell.CommandName(c)
+		if name != "echo" || i < 0 {
+			return true
+		}
+		for j, w := range c.Args[i+1:] {
+			raw := s.Text[w.Pos().Offset():w.End().Offset()]
+			if j == 0 && (raw == "-e" || raw == "-E" || raw == "-en" || raw == "-ne") || strings.Contains(raw, `\`) {
+				out = append(out, pipeHazard{in: s.In, text: shortText(s, c), shellSwitch: true,
+					why: "/bin/sh (dash) and bash disagree on echo's backslash escapes and -e, so the SHELL would change what it prints"})
+				break
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // pipeHazards returns the pipelines of a script, before its own `set -o pipefail`,
@@ -760,6 +792,8 @@ func checkPipefail(p *Pass) {
 		if argv := st.shells[in.Index]; argv != nil && !posixShells[shellName(argv)] {
 			continue // a SHELL dfix cannot read, or not a POSIX shell
 		}
+		// The SHELL replaces /bin/sh for every RUN it reaches, pipes or not.
+		hazards = append(hazards, echoHazards(s)...)
 		pipes := unprotectedPipes(s)
 		if len(pipes) == 0 {
 			continue
@@ -881,6 +915,14 @@ func stageHazard(st *runStages, target int, in *rewrite.Instruction, hazards []p
 // the hazard h.
 func hazardHelp(h *pipeHazard, in *rewrite.Instruction) string {
 	const only = "add `set -o pipefail` only around the pipelines that need it"
+	if h.shellSwitch {
+		where := "this RUN"
+		if h.in != in {
+			where = "line " + strconv.Itoa(h.in.StartLine)
+		}
+		return "no SHELL with bash and pipefail: it would also run `" + h.text + "` (" + where + ") with bash, and " + h.why +
+			"; add `set -o pipefail &&` at the start of the RUNs with pipes if their shell has it (bash, ash), or use printf in " + where
+	}
 	if h.in == in {
 		if h.ignored {
 			return "no SHELL with pipefail: `" + h.text + "` — " + h.why + "; " + only

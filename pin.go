@@ -21,7 +21,7 @@ func pinFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "update-pins", Usage: "with --pin: re-resolve pinned images and replace digests whose tag moved (implies --pin)"},
 		&cli.StringFlag{Name: "pin-lock", Usage: "lock `FILE` (JSON reference -> digest): read first, new lookups written back"},
 		&cli.BoolFlag{Name: "offline", Usage: "with --pin: look nothing up, use only --pin-lock"},
-		&cli.StringFlag{Name: "platform", Usage: "with --pin: pin the manifest of `OS/ARCH`[/VARIANT] instead of the multi-platform index"},
+		&cli.StringFlag{Name: "platform", Usage: "target platform `OS/ARCH`[/VARIANT]: with --pin, pin its manifest instead of the multi-platform index; with verify, build for it"},
 		&cli.StringSliceFlag{Name: "registry-mirror", Usage: "with --pin: `MIRROR` is REGISTRY=HOST[:PORT]: look REGISTRY's images up at HOST, keep the original names (repeatable)"},
 		&cli.IntFlag{Name: "pin-jobs", Value: 8, Usage: "with --pin: `N` registry lookups at once"},
 		&cli.DurationFlag{Name: "pin-timeout", Value: 20 * time.Second, Usage: "with --pin: timeout of each registry request (`DURATION`: 20s, 1m)"},

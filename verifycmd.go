@@ -298,6 +298,9 @@ func (cfg *config) runVerify(ctx context.Context, args []string) int {
 		}
 	}
 	code = max(code, cfg.pin.finish(cfg))
+	if code == exitFindings && cfg.exitZero {
+		code = exitClean // a broken build is still reported
+	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(cfg.stderr, "dfix verify: interrupted")
 		code = exitError

@@ -13,10 +13,11 @@ import (
 const aptListsClean = "rm -rf /var/lib/apt/lists/*"
 
 // checkAptListsCleanup reports RUNs whose apt update leaves the package lists in the
-// layer, and appends their removal after the last statement that runs apt.
+// layer, and appends their removal after the last statement that runs apt. ONBUILD RUN
+// triggers are checked too: the same text runs in the child's build.
 func checkAptListsCleanup(p *Pass) {
 	var stages *pkgStages
-	for _, s := range shellRuns(p) {
+	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
 		events := aptEvents(s)
 		last := -1 // the last update
 		for k, ev := range events {

@@ -41,7 +41,8 @@ func packageRules() []*Rule {
 				"(pip, pip3, pip3.12, python -m pip...). Not reported when the cache is off " +
 				"already: PIP_NO_CACHE_DIR set by ENV or ARG earlier in the stage or on the " +
 				"command (pip turns the cache off for any value, even 0 or false), or a cache " +
-				"or tmpfs mount that holds pip's cache (hadolint#497).",
+				"or tmpfs mount that holds pip's cache (hadolint#497). ONBUILD RUN triggers are " +
+				"checked and fixed too: their text runs in the child image's build.",
 			Before:        "RUN pip install -r requirements.txt",
 			After:         "RUN pip install --no-cache-dir -r requirements.txt",
 			Hadolint:      []string{"DL3042"},
@@ -177,13 +178,16 @@ func packageRules() []*Rule {
 				"The fix adds --progress=dot:giga right after `wget` (one dot per megabyte " +
 				"block). Not reported when wget is already told how to report: -q, --quiet, " +
 				"-nv, --no-verbose, --progress, or a log file (-o, -a). In an Alpine or busybox " +
-				"stage wget is usually busybox's, which does not know --progress: there the " +
-				"finding is advice only (use -q), unless the stage installs GNU wget.",
+				"stage wget is busybox's, which does not know --progress, unless the stage " +
+				"installs GNU wget before the call: there the fix adds -q instead (hadolint " +
+				"accepts it, GNU wget knows it too), and the finding is advice only when the " +
+				"command's standard error is redirected or piped (-q would also silence what " +
+				"is read there).",
 			Before:        "RUN wget https://example.com/app.tar.gz",
 			After:         "RUN wget --progress=dot:giga https://example.com/app.tar.gz",
 			Hadolint:      []string{"DL3047"},
 			Applicability: Safe,
-			FixNote:       "display-only where wget is busybox's",
+			FixNote:       "-q where wget is busybox's; display-only when its stderr is read",
 			Default:       true,
 			Check:         checkWgetProgress,
 		},

@@ -94,7 +94,7 @@ func pipInstallsSomething(c *syntax.CallExpr, from int) bool {
 
 func checkPipNoCacheDir(p *Pass) {
 	var stages *pkgStages
-	for _, s := range shellRuns(p) {
+	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
 		mounted := pkgCacheMount(s.In, pipCacheDirs)
 		s.Calls(func(c *syntax.CallExpr) {
 			from := pipArgs(c)

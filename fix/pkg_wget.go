@@ -87,9 +87,21 @@ func checkWgetProgress(p *Pass) {
 				},
 			}
 			if wgetBusybox(p, stages, s, c) {
-				d.Fix = &Fix{Title: "Add --progress=dot:giga", Applicability: DisplayOnly}
+				// busybox's wget has no --progress; -q (no progress bar, no "Connecting to"
+				// chatter) is what hadolint also accepts, and GNU wget knows it too.
 				d.Help = "this looks like an Alpine or busybox stage, whose wget (busybox's) does not know " +
-					"--progress: add -q instead, or --progress=dot:giga once GNU wget is installed"
+					"--progress: -q turns its progress bar off"
+				d.Fix = &Fix{
+					Title:         "Add -q",
+					Applicability: Safe,
+					Edits:         []rewrite.Edit{{Start: at, End: at, New: " -q"}},
+				}
+				if stderrCaptured(s, c) {
+					d.Fix = &Fix{Title: "Add -q", Applicability: DisplayOnly}
+					d.Help = "this looks like an Alpine or busybox stage, whose wget (busybox's) does not know " +
+						"--progress, and the command's standard error is redirected or piped: -q would also take away " +
+						"the messages read there; add -q by hand if nothing reads them"
+				}
 			}
 			p.Report(d)
 		})
@@ -115,18 +127,66 @@ func wgetBusybox(p *Pass, stages *pkgStages, s *shell.Script, c *syntax.CallExpr
 		if err != nil {
 			continue
 		}
+		for _, a := range aptCalls(sc) {
+			before := o.Index < s.In.Index || o.Index == s.In.Index && a.call.Pos().Offset() < c.Pos().Offset()
+			if before && a.word == "install" && installsWget(a.call.Args[a.sub+1:]) {
+				gnu = true
+			}
+		}
 		for _, a := range apkCalls(sc) {
 			busybox = true
 			before := o.Index < s.In.Index || o.Index == s.In.Index && a.call.Pos().Offset() < c.Pos().Offset()
 			if a.verb != "add" || !before {
 				continue
 			}
-			for _, w := range a.call.Args[a.sub+1:] {
-				if v, ok := shell.PlainWord(w); ok && (v == "wget" || strings.HasPrefix(v, "wget=") || strings.HasPrefix(v, "wget~")) {
-					gnu = true
-				}
+			if installsWget(a.call.Args[a.sub+1:]) {
+				gnu = true
 			}
 		}
 	}
 	return busybox && !gnu
+}
+
+// installsWget reports whether the words of a package install name GNU wget (`wget`,
+// `wget=1.21-r0`, `wget~1.21`).
+func installsWget(words []*syntax.Word) bool {
+	for _, w := range words {
+		if v, ok := shell.PlainWord(w); ok && (v == "wget" || strings.HasPrefix(v, "wget=") || strings.HasPrefix(v, "wget~")) {
+			return true
+		}
+	}
+	return false
+}
+
+// stderrCaptured reports whether the standard error of call c is redirected (2>,
+// &>, 2>&1) or piped (|&) by its own statement or one that holds it: what wget
+// prints there is then read by something, and a fix that silences it changes more
+// than the build log.
+func stderrCaptured(s *shell.Script, c *syntax.CallExpr) bool {
+	found := false
+	holds := func(n syntax.Node) bool {
+		return n.Pos().Offset() <= c.Pos().Offset() && c.End().Offset() <= n.End().Offset()
+	}
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		if found || n == nil || !holds(n) {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.Stmt:
+			for _, r := range n.Redirs {
+				switch {
+				case r.Op == syntax.RdrAll || r.Op == syntax.AppAll:
+					found = true
+				case r.N != nil && r.N.Value == "2":
+					found = true
+				}
+			}
+		case *syntax.BinaryCmd:
+			if n.Op == syntax.PipeAll && holds(n.X) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

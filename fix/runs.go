@@ -179,3 +179,96 @@ func shellErrorText(err error) string {
 	}
 	return msg
 }
+
+// onbuildRuns returns the RUN triggers of ONBUILD instructions (`ONBUILD RUN ...`) in
+// shell form, parsed by mvdan/sh. Each script's In is a copy of the ONBUILD
+// instruction that reads as its RUN: keyword "run", the RUN's node (its --mount
+// flags) and ArgsStart at the RUN's body, so rules that append to or insert in a RUN
+// body work on the trigger's text unchanged. The trigger runs in the build of a child
+// image, under the shell in effect where the ONBUILD is declared (SHELL is part of the
+// image config the child starts from).
+//
+// Only rules that have been checked for triggers use it: shellRuns leaves ONBUILD out.
+func onbuildRuns(p *Pass) []*shell.Script {
+	var out []*shell.Script
+	for _, in := range p.Doc.Instructions {
+		if s := onbuildRun(p, in); s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func onbuildRun(p *Pass, in *rewrite.Instruction) *shell.Script {
+	if in.Keyword != "onbuild" || in.Heredoc || in.Logical == nil || !p.Facts.PosixShell(in) ||
+		in.Node.Next == nil || len(in.Node.Next.Children) != 1 {
+		return nil
+	}
+	inner := in.Node.Next.Children[0]
+	if !strings.EqualFold(inner.Value, "run") || inner.Attributes["json"] || len(inner.Heredocs) > 0 {
+		return nil
+	}
+	body, ok := triggerBody(in.Logical.Text, in.ArgsStart, p.Doc.Escape)
+	if !ok {
+		return nil
+	}
+	run := *in
+	run.Node = inner
+	run.Keyword = "run"
+	run.Flags = nil
+	run.ArgsStart = body
+	if run.Args() == "" {
+		return nil
+	}
+	s, err := shell.Parse(&run)
+	if err != nil || s.EndsInLoneBackslash() {
+		return nil
+	}
+	return s
+}
+
+// triggerBody returns the logical offset where the body of the RUN of an ONBUILD
+// begins: after the RUN keyword, which starts at from, and its --flags.
+func triggerBody(text string, from int, escape byte) (int, bool) {
+	i := from
+	for i < len(text) && !flagBlank(text[i]) {
+		i++
+	}
+	if !strings.EqualFold(text[from:i], "run") {
+		return 0, false
+	}
+	for {
+		for i < len(text) && flagBlank(text[i]) {
+			i++
+		}
+		if i+1 >= len(text) || text[i] != '-' || text[i+1] != '-' {
+			return i, true
+		}
+		start := i
+		var quote byte
+		for i < len(text) {
+			c := text[i]
+			if quote == 0 && flagBlank(c) {
+				break
+			}
+			switch {
+			case c == escape && i+1 < len(text):
+				i++
+			case quote == 0 && (c == '\'' || c == '"'):
+				quote = c
+			case quote != 0 && c == quote:
+				quote = 0
+			}
+			i++
+		}
+		if text[start:i] == "--" {
+			for i < len(text) && flagBlank(text[i]) {
+				i++
+			}
+			return i, true
+		}
+	}
+}
+
+// flagBlank is a blank between the words of an instruction, as BuildKit splits them.
+func flagBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }

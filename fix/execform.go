@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -36,6 +37,7 @@ func checkExecForm(p *Pass) {
 		}
 	}
 	cmdArgs := stagesWithCmdArgs(p)
+	shells := shellsInEffect(p)
 	for _, in := range p.Doc.Instructions {
 		start, name := in.ArgsStart, strings.ToUpper(in.Keyword)
 		switch in.Keyword {
@@ -86,6 +88,17 @@ func checkExecForm(p *Pass) {
 			// its arguments. Found by building: `ENTRYPOINT python3 server.py --port 1`
 			// with `CMD ["python3", "server.py"]` then exited at once on a usage error.
 			fix, why = nil, "the image has a CMD, which a shell-form ENTRYPOINT ignores and an exec-form one receives as arguments"
+		}
+		if fix == nil && !argsOnly && in.Keyword != "healthcheck" {
+			// The command needs the shell (or its words cannot be the ENTRYPOINT's
+			// arguments): write the shell explicitly, with `exec` before the last
+			// command so that the program gets the signals.
+			sfix, swhy := shellExecFix(p, in, start, shells)
+			if sfix != nil {
+				fix = sfix
+			} else if swhy != "" && swhy != why {
+				why += "; " + swhy
+			}
 		}
 		if fix == nil && in.Keyword == "healthcheck" {
 			// A health check that needs the shell (`|| exit 1`) is fine as it is: no
@@ -316,4 +329,226 @@ func stagesWithCmdArgs(p *Pass) map[int]bool {
 		}
 	}
 	return out
+}
+
+// notExecable are names that `exec` must not be put before: the shell-only commands,
+// and the builtins that also exist as programs but behave otherwise as programs
+// (`exec echo -e` runs /bin/echo, whose escapes and options are not dash's), and
+// `time`, a keyword in bash, ksh and zsh.
+func notExecable(name string) bool {
+	switch name {
+	case "echo", "printf", "test", "[", "true", "false", "kill", "pwd", "time":
+		return true
+	}
+	return shellOnly[name]
+}
+
+// shellsInEffect returns, by instruction index, the argv of the SHELL in effect as
+// this Dockerfile sets it (SHELL is inherited by stages built FROM a stage); nil where
+// no SHELL is, and BuildKit uses the image's shell: ["/bin/sh", "-c"] on Linux.
+func shellsInEffect(p *Pass) map[int][]string {
+	out := map[int][]string{}
+	atEnd := map[int][]string{} // each stage's SHELL at its end
+	var cur []string
+	for _, in := range p.Doc.Instructions {
+		switch in.Keyword {
+		case "from":
+			cur = nil
+			if words := nodeWords(in); len(words) > 0 {
+				if idx, ok := p.Facts.StageNames[strings.ToLower(words[0])]; ok && idx < in.Stage {
+					cur = atEnd[idx]
+				}
+			}
+		case "shell":
+			cur = nil
+			var argv []string
+			if err := json.Unmarshal([]byte(in.Args()), &argv); err == nil && len(argv) > 0 {
+				cur = argv
+			}
+		}
+		out[in.Index] = cur
+		atEnd[in.Stage] = cur
+	}
+	return out
+}
+
+// shellExecFix writes a shell-form CMD or ENTRYPOINT as the JSON form of what BuildKit
+// runs for it — the SHELL in effect (["/bin/sh", "-c"] by default) and the text as its
+// last argument — with `exec ` put before the last command, so that the program
+// replaces the shell and receives the signals. It returns the reason when it cannot.
+//
+// Every byte of the text stays where it is: `["/bin/sh", "-c", "` is inserted before
+// it, `"]` after it, `exec ` before the last command, and the characters JSON needs
+// escaped (`"`, `\`, tabs) are escaped in place. The line continuations and the comment
+// lines between them stay too: BuildKit joins the lines before it reads the JSON.
+//
+// The image config is then the same as the shell form's, ENTRYPOINT or CMD alike (a
+// shell-form ENTRYPOINT also gets the CMD as `$0 $1...`, checked on an engine), but for
+// the `exec`: the program is PID 1 instead of the shell. The fix is unsafe: the program
+// now gets SIGTERM on `docker stop` (the point of it, but a change), and a function or
+// alias of the same name from a sourced file would no longer be found. It also writes
+// the shell this Dockerfile names, where BuildKit would take the one a base image set
+// with its own SHELL.
+func shellExecFix(p *Pass, in *rewrite.Instruction, start int, shells map[int][]string) (*Fix, string) {
+	text := strings.TrimRight(in.Logical.Text[start:], " \t\r\v\f")
+	if looksLikeJSON(text) {
+		return nil, ""
+	}
+	if in.Node.Next == nil || strings.TrimSpace(in.Node.Next.Value) != text {
+		return nil, ""
+	}
+	argv := shells[in.Index]
+	if argv == nil {
+		argv = []string{"/bin/sh", "-c"}
+	}
+	var lang syntax.LangVariant
+	switch path.Base(argv[0]) {
+	case "sh", "dash", "ash":
+		lang = syntax.LangPOSIX
+	case "bash":
+		lang = syntax.LangBash
+	default:
+		return nil, fmt.Sprintf("dfix puts `exec` in commands for sh and bash only, not %s", argv[0])
+	}
+	f, err := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(lang)).Parse(strings.NewReader(text), "")
+	if err != nil {
+		return nil, "the command is not valid shell for " + argv[0]
+	}
+	if len(f.Stmts) == 0 {
+		return nil, ""
+	}
+	var why string
+	syntax.Walk(f, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.CallExpr:
+			if len(n.Args) > 0 {
+				if v, ok := shell.Lit(n.Args[0]); ok && v == "trap" && why == "" {
+					why = "the command sets a trap, which would no longer run once the program replaced the shell"
+				}
+			}
+		case *syntax.FuncDecl:
+			if why == "" {
+				why = "the command defines a function"
+			}
+		case *syntax.Stmt:
+			if (n.Background || n.Coprocess) && why == "" {
+				why = "the command starts a background job"
+			}
+		case *syntax.Redirect:
+			if (n.Op == syntax.Hdoc || n.Op == syntax.DashHdoc) && why == "" {
+				why = "the command has a here-document"
+			}
+		}
+		return true
+	})
+	if why != "" {
+		return nil, why
+	}
+
+	// The last command of the top-level list: the last statement, and in an && chain
+	// its right-hand side.
+	st := f.Stmts[len(f.Stmts)-1]
+	for {
+		b, ok := st.Cmd.(*syntax.BinaryCmd)
+		if !ok || b.Op != syntax.AndStmt || st.Negated || len(st.Redirs) > 0 {
+			break
+		}
+		st = b.Y
+	}
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	last := "the last command" // of a list; for a single command the reasons match execFormFix's
+	if len(f.Stmts) == 1 && st == f.Stmts[0] {
+		last = "the command"
+	}
+	switch {
+	case st.Cmd == nil:
+		return nil, "the last command is not a program"
+	case !ok:
+		return nil, "the last command is not a simple program call (it is in a pipeline, a || list, a subshell, a loop...), so `exec` cannot hand it the signals"
+	case st.Negated:
+		return nil, "the last command is negated with !"
+	case len(call.Args) == 0 || len(call.Assigns) > 0:
+		return nil, last + " sets shell variables (NAME=value)"
+	}
+	name, ok := shell.PlainWord(call.Args[0])
+	if !ok {
+		return nil, "the last command's name needs the shell to expand it"
+	}
+	insert := -1 // logical offset where `exec ` goes; -1 when it is there already
+	switch {
+	case name == "exec":
+		if len(call.Args) < 2 {
+			return nil, "`exec` has no command"
+		}
+	case notExecable(name) && last == "the command":
+		return nil, fmt.Sprintf("%q is a shell builtin", name)
+	case notExecable(name):
+		return nil, fmt.Sprintf("the last command, %q, is a shell builtin", name)
+	case strings.HasPrefix(name, "-"):
+		return nil, "the last command's name starts with -"
+	default:
+		insert = start + int(call.Args[0].Pos().Offset())
+	}
+
+	// Build the edits byte by byte over the logical text, and the new logical text
+	// with them, to check that BuildKit reads exactly the JSON array we mean.
+	prefix := "["
+	for _, a := range argv {
+		prefix += jsonString(a) + ", "
+	}
+	prefix += `"`
+	end := start + len(text)
+	var edits []rewrite.Edit
+	var logical strings.Builder
+	logical.WriteString(in.Logical.Text[:start])
+	for i := start; i < end; i++ {
+		pre := ""
+		if i == start {
+			pre = prefix
+		}
+		if i == insert {
+			pre += "exec "
+		}
+		c := in.Logical.Text[i]
+		esc := jsonString(string(c))
+		esc = esc[1 : len(esc)-1]
+		if c >= 0x80 {
+			esc = string(c) // a byte of a UTF-8 sequence: kept as it is
+		}
+		off := in.Logical.Off[i]
+		switch {
+		case esc != string(c):
+			edits = append(edits, rewrite.Edit{Start: off, End: off + 1, New: pre + esc})
+		case pre != "":
+			edits = append(edits, rewrite.Edit{Start: off, End: off, New: pre})
+		}
+		logical.WriteString(pre + esc)
+	}
+	after := in.Logical.Off[end-1] + 1
+	edits = append(edits, rewrite.Edit{Start: after, End: after, New: `"]`})
+	logical.WriteString(`"]`)
+
+	want := append(slices.Clone(argv), text)
+	if insert >= 0 {
+		want[len(want)-1] = text[:insert-start] + "exec " + text[insert-start:]
+	}
+	var got []string
+	if err := json.Unmarshal([]byte(logical.String()[start:]), &got); err != nil || !slices.Equal(got, want) {
+		return nil, "the command could not be written as a JSON string"
+	}
+	// And on the whole file, as BuildKit parses it.
+	out, err := rewrite.Apply(p.Doc.Src, edits)
+	if err != nil {
+		return nil, ""
+	}
+	doc, err := rewrite.Parse(p.Doc.Path, out)
+	if err != nil || len(doc.Instructions) != len(p.Doc.Instructions) || !doc.Instructions[in.Index].Node.Attributes["json"] ||
+		!slices.Equal(nodeWords(doc.Instructions[in.Index]), want) {
+		return nil, "the command could not be written as a JSON string"
+	}
+	title := `Run the command with "exec" through the shell, in JSON form`
+	if insert < 0 {
+		title = "Write the shell explicitly, in JSON form"
+	}
+	return &Fix{Title: title, Applicability: Unsafe, Edits: edits}, ""
 }

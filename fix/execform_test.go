@@ -50,6 +50,7 @@ func TestLooksLikeJSON(t *testing.T) {
 // outside the array (`["a"];`, `["a"] # c`) still parses as a Dockerfile and is
 // idempotent, but BuildKit would run it with /bin/sh -c.
 func TestExecFormIsJSON(t *testing.T) {
+	sh := func(text string) []string { return []string{"/bin/sh", "-c", text} }
 	rules, err := Select(Rules(), []string{"exec-form"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -68,13 +69,40 @@ func TestExecFormIsJSON(t *testing.T) {
 		{"blanks after escape", "CMD run \\  \n  -v", []string{"run", "-v"}},
 		{"crlf", "CMD run \\\r\n  -v\r\n", []string{"run", "-v"}},
 		{"entrypoint", "ENTRYPOINT /bin/app --serve", []string{"/bin/app", "--serve"}},
-		{"trailing semicolon", "CMD run;", nil},
-		{"trailing semicolon and blank", "CMD run ; ", nil},
-		{"trailing comment", "CMD run # c", nil},
+		// What the exec form cannot hold goes through the shell, with exec.
+		{"trailing semicolon", "CMD run;", sh("exec run;")},
+		{"trailing semicolon and blank", "CMD run ; ", sh("exec run ;")},
+		{"trailing comment", "CMD run # c", sh("exec run # c")},
 		{"exec alone", "CMD exec", nil},
-		{"exec exec", "CMD exec exec run", nil},
-		{"exec on its own line", "CMD exec \\\n  run", nil},
-		{"glued word", "CMD run\\\n-v", nil},
+		{"exec exec", "CMD exec exec run", sh("exec exec run")},
+		{"exec on its own line", "CMD exec \\\n  run", sh("exec   run")},
+		{"glued word", "CMD run\\\n-v", sh("exec run-v")},
+		{"variable", "CMD python app.py --port $PORT", sh("exec python app.py --port $PORT")},
+		{"and list", "CMD cd /srv && ./serve", sh("cd /srv && exec ./serve")},
+		{"semicolon list", "CMD set -ex; ./serve", sh("set -ex; exec ./serve")},
+		{"redirection", "CMD ./serve >/tmp/log 2>&1", sh("exec ./serve >/tmp/log 2>&1")},
+		{"already exec", "CMD cd /srv && exec ./serve", sh("cd /srv && exec ./serve")},
+		{"quotes and backslashes", `CMD cd /srv && ./serve --msg "say \"hi\"" 'a\b'`, sh(`cd /srv && exec ./serve --msg "say \"hi\"" 'a\b'`)},
+		{"tab", "CMD cd /srv &&\t./serve", sh("cd /srv &&\texec ./serve")},
+		{"comment line kept", "CMD cd /srv \\\n  # c\n  && ./serve", sh("cd /srv   && exec ./serve")},
+		{"crlf list", "CMD cd /srv \\\r\n  && ./serve\r\n", sh("cd /srv   && exec ./serve")},
+		// A shell-form ENTRYPOINT gets the CMD as $0 $1... already: the JSON form of
+		// the same shell call keeps that exactly.
+		{"entrypoint with cmd", "ENTRYPOINT exec app \"$@\"\nCMD [\"a\"]", sh(`exec app "$@"`)},
+		{"entrypoint words with cmd", "ENTRYPOINT python3 server.py --port 1\nCMD [\"a\"]", sh("exec python3 server.py --port 1")},
+		{"bash shell", "SHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\nCMD a | b && c", []string{"/bin/bash", "-eo", "pipefail", "-c", "a | b && exec c"}},
+		{"trap", "CMD trap 'echo bye' EXIT; ./serve", nil},
+		{"pipe", "CMD ./serve | tee /tmp/log", nil},
+		{"or list", "CMD ./a || ./b", nil},
+		{"builtin last", "CMD cd /srv && echo $X", nil},
+		{"background", "CMD ./a & ./b", nil},
+		{"function", "CMD f() { ./a; }; f", nil},
+		{"subshell", "CMD (cd /srv && ./serve)", nil},
+		{"assignment", "CMD cd /srv && X=1 ./serve", nil},
+		{"expanded name", "CMD cd /srv && $APP", nil},
+		{"bash word under sh", "CMD [[ -f x ]] && ./serve", sh("[[ -f x ]] && exec ./serve")}, // the same /bin/sh runs it
+		{"single quotes json with list", "CMD ['a'] && b", nil},
+		{"zsh", "SHELL [\"/bin/zsh\", \"-c\"]\nCMD ./a && ./b", nil},
 		{"single quotes json", "CMD ['a']", nil},
 		{"export", "CMD export A=1", nil},
 		{"dash first", "CMD -v", nil},
@@ -96,6 +124,9 @@ func TestExecFormIsJSON(t *testing.T) {
 				t.Fatalf("output does not parse: %v\n%s", err, res.Output)
 			}
 			n := doc.Instructions[len(doc.Instructions)-1].Node
+			if len(doc.Instructions) > 2 && doc.Instructions[len(doc.Instructions)-2].Keyword == "entrypoint" {
+				n = doc.Instructions[len(doc.Instructions)-2].Node
+			}
 			if !n.Attributes["json"] {
 				t.Fatalf("BuildKit does not read the result as JSON:\n%s", res.Output)
 			}

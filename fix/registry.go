@@ -43,15 +43,33 @@ func Rules() []*Rule {
 				"arguments of `docker run` are appended to it, in shell form they are ignored. " +
 				"A shell-form CMD next to an exec-form ENTRYPOINT hands the ENTRYPOINT " +
 				"`/bin/sh -c TEXT` as arguments: its words become the JSON arguments they were " +
-				"meant to be (unsafe: it changes what runs). When the command needs a shell " +
-				"($VAR, globs, pipes, &&, redirections), or the image's shell is cmd or " +
-				"PowerShell, it is reported with advice only.",
+				"meant to be (unsafe: it changes what runs). " +
+				"A command that needs the shell ($VAR, &&, ;, redirections) is written as the " +
+				"JSON form of what BuildKit runs for it, the SHELL in effect and the text " +
+				"(`[\"/bin/sh\", \"-c\", \"...\"]` by default), with `exec` before its last " +
+				"command: `CMD cd /srv && python3 app.py --port $PORT` becomes " +
+				"`CMD [\"/bin/sh\", \"-c\", \"cd /srv && exec python3 app.py --port $PORT\"]`. " +
+				"The text keeps every byte (quotes and backslashes escaped in place, line " +
+				"continuations and comment lines kept). This is also how a shell-form " +
+				"ENTRYPOINT next to a CMD is fixed: the shell form already runs " +
+				"`sh -c TEXT CMD...` (the CMD words are $0 $1...), and so does the JSON form. " +
+				"The fix is unsafe: the program now replaces the shell and gets the signals " +
+				"(the point, but a change), a function or alias from a sourced file is no " +
+				"longer found, and a base image that set its own SHELL would have run the text " +
+				"with that shell. `exec` goes in only before a plain program call that ends a " +
+				"top-level && or ; list: not a builtin, not in a pipeline, a || list, a " +
+				"subshell or a loop; never when the text sets a trap (it would no longer run), " +
+				"defines a function or starts a background job; and only for sh, dash, ash " +
+				"and bash. Without `exec` the JSON form would only silence the finding while " +
+				"the shell still swallows the signals, so those commands get advice, as do " +
+				"Windows stages and non-POSIX shells. A HEALTHCHECK CMD that needs the shell " +
+				"is left alone: it has no signals to receive.",
 			Before:        "CMD python app.py --port 8080",
 			After:         `CMD ["python", "app.py", "--port", "8080"]`,
 			Hadolint:      []string{"DL3025"},
 			BuildKit:      []string{"JSONArgsRecommended"},
 			Applicability: Safe,
-			FixNote:       "unsafe for ENTRYPOINT and CMD arguments",
+			FixNote:       "unsafe for ENTRYPOINT, CMD arguments and commands that need a shell",
 			Default:       true,
 			Check:         checkExecForm,
 		},

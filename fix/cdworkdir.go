@@ -2,6 +2,7 @@ package fix
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -66,7 +67,7 @@ func cdWorkdirFix(p *Pass, st *runStages, s *shell.Script) (*Fix, string) {
 		return nil, advice
 	}
 	if v, _ := shell.Lit(c.Args[0]); v != "cd" {
-		return nil, advice
+		return nil, "the cd is not the first command of the RUN: the commands before it run in the previous directory, so no WORKDIR says the same; " + advice
 	}
 	if and == nil {
 		if len(c.Args) == 2 {
@@ -89,8 +90,25 @@ func cdWorkdirFix(p *Pass, st *runStages, s *shell.Script) (*Fix, string) {
 			return nil, "comment lines between the cd and the rest of the RUN: " + advice
 		}
 	}
+	// restore is the WORKDIR to write back after the RUN, when a later instruction
+	// depends on the working directory the RUN started in.
+	restore := ""
+	prev := workdirBefore(p, in)
+	if prev.known && prev.dir == path.Clean(dir) {
+		return &Fix{
+			Title:         "Remove the cd: the working directory is already " + prev.dir,
+			Applicability: Unsafe,
+			Edits:         []rewrite.Edit{{Start: cdStart, End: restStart, New: ""}},
+		}, ""
+	}
 	if why := laterUsesWorkdir(doc, st, in); why != "" {
-		return nil, "WORKDIR " + dir + " would also apply to " + why + ": " + advice
+		switch {
+		case !prev.known:
+			return nil, "WORKDIR " + dir + " would also apply to " + why + ", and the working directory to restore after the RUN is unknown (" + prev.why + "): " + advice
+		case !plainPath(prev.dir):
+			return nil, "WORKDIR " + dir + " would also apply to " + why + ", and the working directory to restore after the RUN, " + prev.dir + ", is not a plain path: " + advice
+		}
+		restore = prev.dir
 	}
 	kw, ok := in.KeywordSpan()
 	if !ok {
@@ -107,7 +125,7 @@ func cdWorkdirFix(p *Pass, st *runStages, s *shell.Script) (*Fix, string) {
 		workdir = "workdir"
 	}
 	eol := doc.LineEOL(in.StartLine - 1)
-	return &Fix{
+	fix := &Fix{
 		Title:         "Use WORKDIR " + dir,
 		Applicability: Unsafe,
 		Edits: []rewrite.Edit{
@@ -115,7 +133,74 @@ func cdWorkdirFix(p *Pass, st *runStages, s *shell.Script) (*Fix, string) {
 			{Start: cdStart, End: restStart, New: ""},
 		},
 		Instructions: map[string]int{"workdir": 1},
-	}, ""
+	}
+	if restore != "" {
+		line := indent + workdir + " " + restore + doc.LineEOL(in.EndLine-1)
+		if in.End >= len(doc.Src) && !strings.HasSuffix(string(doc.Src), "\n") {
+			line = doc.LineEOL(in.EndLine-1) + indent + workdir + " " + restore // no final newline: keep it so
+		}
+		fix.Title = "Use WORKDIR " + dir + " for this RUN, then WORKDIR " + restore + " again"
+		fix.Edits = append(fix.Edits, rewrite.Edit{Start: in.End, End: in.End, New: line})
+		fix.Instructions["workdir"] = 2
+	}
+	return fix, ""
+}
+
+// plainPath reports whether an absolute path can be written in a Dockerfile or a shell
+// word as it is, without quotes or escapes.
+func plainPath(dir string) bool {
+	return strings.HasPrefix(dir, "/") && strings.Trim(dir, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+@%,:=-") == ""
+}
+
+// workdirBefore returns what is known of the working directory right before target:
+// the last WORKDIR of its stage (relative ones joined onto the one before), the end of
+// the stage it is built FROM, or / for scratch. A base image's WORKDIR is unknown, and
+// so is a WORKDIR with variables, quotes or escapes.
+func workdirBefore(p *Pass, target *rewrite.Instruction) workdirState {
+	stages := map[string]workdirState{} // lower-cased stage name -> state at its end
+	cur := workdirState{why: "there is no FROM before it"}
+	var name string
+	for _, in := range p.Doc.Instructions[:target.Index] {
+		switch in.Keyword {
+		case "from":
+			if name != "" {
+				stages[name] = cur
+			}
+			words := nodeWords(in)
+			cur, name = workdirState{why: "the base image sets it"}, ""
+			if len(words) > 0 {
+				if st, ok := stages[strings.ToLower(words[0])]; ok {
+					cur = st
+				} else if strings.EqualFold(words[0], "scratch") {
+					cur = workdirState{known: true, dir: "/"}
+				}
+			}
+			if len(words) == 3 && strings.EqualFold(words[1], "as") {
+				name = strings.ToLower(words[2])
+			}
+		case "workdir":
+			cur = nextWorkdir(p, in, cur)
+		}
+	}
+	return cur
+}
+
+// nextWorkdir returns the working directory after WORKDIR in, given the one before it.
+func nextWorkdir(p *Pass, in *rewrite.Instruction, prev workdirState) workdirState {
+	raw := strings.TrimSpace(in.Args())
+	if in.Logical == nil || raw == "" {
+		return workdirState{why: "set by a WORKDIR dfix cannot read"}
+	}
+	value, plain := unquoteWord(raw, p.Doc.Escape)
+	switch {
+	case !plain || strings.Contains(value, "$") || p.Facts.Windows(in) || windowsAbsolute(value) || strings.HasPrefix(value, `\`):
+		return workdirState{why: "set by WORKDIR " + raw}
+	case strings.HasPrefix(value, "/"):
+		return workdirState{known: true, dir: path.Clean(value)}
+	case !prev.known:
+		return workdirState{why: "set by WORKDIR " + raw + ", relative to an unknown one"}
+	}
+	return workdirState{known: true, dir: path.Join(prev.dir, value)}
 }
 
 // laterUsesWorkdir returns the first instruction after in, in its stage, that depends

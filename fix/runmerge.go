@@ -50,18 +50,22 @@ func runRules() []*Rule {
 			Title: "cd in a RUN instead of WORKDIR",
 			Doc: "A `cd` in a RUN lasts only for that RUN, which is easy to forget, and hides where " +
 				"the build works. A RUN that is exactly `cd /abs/dir && rest` becomes " +
-				"`WORKDIR /abs/dir` and `RUN rest` (flags kept on the RUN) when nothing later in " +
-				"the stage depends on the working directory: no later RUN, CMD, ENTRYPOINT, " +
-				"HEALTHCHECK, ONBUILD, relative COPY/ADD destination, relative WORKDIR or VOLUME " +
-				"before an absolute WORKDIR resets it, and the stage is neither the last one (the " +
-				"image's working directory would change) nor the base of another stage. It is " +
-				"unsafe: WORKDIR creates a missing directory where `cd` failed the build. Other " +
-				"uses of `cd` are reported with advice.",
+				"`WORKDIR /abs/dir` and `RUN rest` (flags kept on the RUN). When something later in " +
+				"the stage depends on the working directory (a RUN, CMD, ENTRYPOINT, HEALTHCHECK, " +
+				"ONBUILD, relative COPY/ADD destination, relative WORKDIR or VOLUME before an " +
+				"absolute WORKDIR resets it, or the stage is the last one or the base of another " +
+				"stage), the previous WORKDIR is written back right after the RUN, when it is known " +
+				"exactly: the stage's last WORKDIR before the RUN (a relative one joined onto the " +
+				"one before), or the one of the earlier stage it is built FROM. A base image's " +
+				"WORKDIR or a WORKDIR with variables is not known: advice then. A cd to the " +
+				"directory the RUN already works in is removed. It is unsafe: WORKDIR creates a " +
+				"missing directory where `cd` failed the build. Other uses of `cd` (in the middle " +
+				"of the command, in a subshell, after `;`) are reported with advice.",
 			Before:        "RUN cd /src && make install\nWORKDIR /app",
 			After:         "WORKDIR /src\nRUN make install\nWORKDIR /app",
 			Hadolint:      []string{"DL3003"},
 			Applicability: Unsafe,
-			FixNote:       "display-only when a later instruction depends on the working directory",
+			FixNote:       "display-only when a later instruction depends on the working directory and the previous WORKDIR is unknown",
 			Default:       true,
 			Check:         checkCdToWorkdir,
 		},

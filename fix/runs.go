@@ -230,45 +230,10 @@ func onbuildRun(p *Pass, in *rewrite.Instruction) *shell.Script {
 // triggerBody returns the logical offset where the body of the RUN of an ONBUILD
 // begins: after the RUN keyword, which starts at from, and its --flags.
 func triggerBody(text string, from int, escape byte) (int, bool) {
-	i := from
-	for i < len(text) && !flagBlank(text[i]) {
-		i++
-	}
-	if !strings.EqualFold(text[from:i], "run") {
+	kw := strings.Fields(text[from:])
+	if len(kw) == 0 || !strings.EqualFold(kw[0], "run") {
 		return 0, false
 	}
-	for {
-		for i < len(text) && flagBlank(text[i]) {
-			i++
-		}
-		if i+1 >= len(text) || text[i] != '-' || text[i+1] != '-' {
-			return i, true
-		}
-		start := i
-		var quote byte
-		for i < len(text) {
-			c := text[i]
-			if quote == 0 && flagBlank(c) {
-				break
-			}
-			switch {
-			case c == escape && i+1 < len(text):
-				i++
-			case quote == 0 && (c == '\'' || c == '"'):
-				quote = c
-			case quote != 0 && c == quote:
-				quote = 0
-			}
-			i++
-		}
-		if text[start:i] == "--" {
-			for i < len(text) && flagBlank(text[i]) {
-				i++
-			}
-			return i, true
-		}
-	}
+	_, body := rewrite.ScanFlags(text[from:], escape)
+	return from + body, true
 }
-
-// flagBlank is a blank between the words of an instruction, as BuildKit splits them.
-func flagBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }

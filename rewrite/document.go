@@ -294,7 +294,7 @@ func (d *Document) locate() {
 		in.LogicalEndLine = last + 1
 		if logical.Text == n.Original && in.LogicalEndLine <= n.EndLine {
 			in.Logical = logical
-			in.Flags, in.ArgsStart = scanFlags(logical.Text, d.Escape)
+			in.Flags, in.ArgsStart = ScanFlags(logical.Text, d.Escape)
 		}
 		d.Instructions = append(d.Instructions, in)
 	}
@@ -302,9 +302,10 @@ func (d *Document) locate() {
 
 func isBlankByte(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
 
-// scanFlags finds the keyword's --flags in a logical line the way BuildKit's
-// extractBuilderFlags reads them, and where the arguments begin.
-func scanFlags(text string, escape byte) ([]Span, int) {
+// ScanFlags finds the keyword's --flags in a logical line (or in the instruction of an
+// ONBUILD, from its keyword on) the way BuildKit's extractBuilderFlags reads them, and
+// where the arguments begin.
+func ScanFlags(text string, escape byte) ([]Span, int) {
 	i := 0
 	for i < len(text) && !isBlankByte(text[i]) { // the keyword
 		i++

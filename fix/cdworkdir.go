@@ -157,32 +157,9 @@ func plainPath(dir string) bool {
 // the stage it is built FROM, or / for scratch. A base image's WORKDIR is unknown, and
 // so is a WORKDIR with variables, quotes or escapes.
 func workdirBefore(p *Pass, target *rewrite.Instruction) workdirState {
-	stages := map[string]workdirState{} // lower-cased stage name -> state at its end
-	cur := workdirState{why: "there is no FROM before it"}
-	var name string
-	for _, in := range p.Doc.Instructions[:target.Index] {
-		switch in.Keyword {
-		case "from":
-			if name != "" {
-				stages[name] = cur
-			}
-			words := nodeWords(in)
-			cur, name = workdirState{why: "the base image sets it"}, ""
-			if len(words) > 0 {
-				if st, ok := stages[strings.ToLower(words[0])]; ok {
-					cur = st
-				} else if strings.EqualFold(words[0], "scratch") {
-					cur = workdirState{known: true, dir: "/"}
-				}
-			}
-			if len(words) == 3 && strings.EqualFold(words[1], "as") {
-				name = strings.ToLower(words[2])
-			}
-		case "workdir":
-			cur = nextWorkdir(p, in, cur)
-		}
-	}
-	return cur
+	return walkWorkdirs(p, target.Index, "the base image sets it", func(in *rewrite.Instruction, prev workdirState) workdirState {
+		return nextWorkdir(p, in, prev)
+	})
 }
 
 // nextWorkdir returns the working directory after WORKDIR in, given the one before it.

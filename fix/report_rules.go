@@ -70,17 +70,27 @@ type workdirState struct {
 }
 
 func checkWorkdirAbsolute(p *Pass) {
+	walkWorkdirs(p, len(p.Doc.Instructions), "set by the base image", func(in *rewrite.Instruction, prev workdirState) workdirState {
+		return checkWorkdir(p, in, prev)
+	})
+}
+
+// walkWorkdirs follows the working directory through the instructions before end,
+// stage by stage, and returns what is known of it there: a stage starts from the end
+// of the stage it is built FROM, / for scratch, or a base image's (unknown, baseWhy);
+// at each WORKDIR, step returns the state after it.
+func walkWorkdirs(p *Pass, end int, baseWhy string, step func(in *rewrite.Instruction, prev workdirState) workdirState) workdirState {
 	stages := map[string]workdirState{} // lower-cased stage name -> state at its end
 	cur := workdirState{why: "there is no FROM before it"}
 	var name string
-	for _, in := range p.Doc.Instructions {
+	for _, in := range p.Doc.Instructions[:end] {
 		switch in.Keyword {
 		case "from":
 			if name != "" {
 				stages[name] = cur
 			}
 			words := nodeWords(in)
-			cur, name = workdirState{why: "set by the base image"}, ""
+			cur, name = workdirState{why: baseWhy}, ""
 			if len(words) > 0 {
 				if st, ok := stages[strings.ToLower(words[0])]; ok {
 					cur = st
@@ -92,9 +102,10 @@ func checkWorkdirAbsolute(p *Pass) {
 				name = strings.ToLower(words[2])
 			}
 		case "workdir":
-			cur = checkWorkdir(p, in, cur)
+			cur = step(in, cur)
 		}
 	}
+	return cur
 }
 
 // checkWorkdir reports one WORKDIR when it is relative, and returns the state after it.

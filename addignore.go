@@ -10,7 +10,6 @@ package main
 // run changes nothing.
 
 import (
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -31,10 +30,6 @@ type ignoredFinding struct {
 	d   fix.Diagnostic
 	doc *rewrite.Document
 }
-
-// localIgnoreRe is a per-instruction dfix suppression comment, as fix/suppress.go
-// reads it (a global one does not match: "global" is not "ignore").
-var localIgnoreRe = regexp.MustCompile(`^#\s*dfix\s+ignore\s*=\s*(.*)$`)
 
 // addIgnores adds the comments to fr's fixed text and updates its result: the output,
 // the edits against the input, and the findings left (those no comment can turn off:
@@ -103,7 +98,7 @@ func ignoreEdits(doc *rewrite.Document, diags []fix.Diagnostic) ([]rewrite.Edit,
 	byInstr := map[*rewrite.Instruction][]fix.Diagnostic{}
 	var order []*rewrite.Instruction
 	for _, d := range diags {
-		in := instructionOf(doc, d.Start)
+		in := fix.InstructionAt(doc, d.Start)
 		if in == nil {
 			continue
 		}
@@ -115,14 +110,7 @@ func ignoreEdits(doc *rewrite.Document, diags []fix.Diagnostic) ([]rewrite.Edit,
 	var edits []rewrite.Edit
 	var targets []fix.Diagnostic
 	for _, in := range order {
-		li := in.StartLine - 1 // 0-based line of the instruction
-		existing, have := -1, []string(nil)
-		for l := li - 1; l >= 0 && doc.IsComment(l); l-- {
-			if m := localIgnoreRe.FindStringSubmatch(strings.TrimSpace(doc.Line(l))); m != nil {
-				existing, have = l, ignoreNames(m[1])
-				break
-			}
-		}
+		existing, have := fix.IgnoreComment(doc, in)
 		var names []string
 		for _, d := range byInstr[in] {
 			n := d.Rule.Name
@@ -139,66 +127,12 @@ func ignoreEdits(doc *rewrite.Document, diags []fix.Diagnostic) ([]rewrite.Edit,
 		}
 		sort.Strings(names)
 		if existing >= 0 {
-			edits = append(edits, extendIgnore(doc, existing, names))
+			edits = append(edits, fix.ExtendIgnore(doc, existing, names))
 			continue
 		}
-		edits = append(edits, newIgnore(doc, in, names))
+		edits = append(edits, fix.IgnoreAbove(doc, in, names))
 	}
 	return edits, targets, len(edits)
-}
-
-// ignoreNames splits a comment's rule list the way fix/suppress.go does.
-func ignoreNames(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
-}
-
-// extendIgnore appends names to the `# dfix ignore=` comment on line li, after its last
-// name, with the separator the list already uses.
-func extendIgnore(doc *rewrite.Document, li int, names []string) rewrite.Edit {
-	line := doc.Line(li)
-	body := strings.TrimRight(line, " \t")
-	at := doc.LineStart(li) + len(body)
-	m := localIgnoreRe.FindStringSubmatch(strings.TrimSpace(line))
-	list := strings.TrimSpace(m[1])
-	sep := ","
-	if strings.Contains(list, ", ") {
-		sep = ", "
-	}
-	text := strings.Join(names, sep)
-	if list != "" && !strings.HasSuffix(list, ",") {
-		text = sep + text
-	}
-	return rewrite.Edit{Start: at, End: at, New: text}
-}
-
-// newIgnore inserts a comment line above the instruction, with its indentation and
-// its line's ending.
-func newIgnore(doc *rewrite.Document, in *rewrite.Instruction, names []string) rewrite.Edit {
-	li := in.StartLine - 1
-	at := doc.LineStart(li)
-	line := doc.Line(li)
-	prefix := ""
-	if li == 0 && doc.BOM {
-		// The byte order mark stays first, and a comment line that starts with it is no
-		// comment to the suppression reader: the comment goes on a line of its own,
-		// after a first line that is only the mark.
-		at += len("\ufeff")
-		line = strings.TrimPrefix(line, "\ufeff")
-		prefix = doc.LineEOL(li)
-	}
-	indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
-	return rewrite.Edit{Start: at, End: at, New: prefix + indent + "# dfix ignore=" + strings.Join(names, ",") + doc.LineEOL(li)}
-}
-
-// instructionOf returns the instruction whose bytes hold off, or nil (the way the
-// driver attaches a finding to an instruction for its suppression comments).
-func instructionOf(doc *rewrite.Document, off int) *rewrite.Instruction {
-	ins := doc.Instructions
-	i := sort.Search(len(ins), func(i int) bool { return ins[i].End > off })
-	if i < len(ins) && off >= ins[i].Start && off < ins[i].End {
-		return ins[i]
-	}
-	return nil
 }
 
 // sameInstructions reports whether two documents have the same instructions, as

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -206,7 +207,7 @@ func TestAddIgnoreCorpus(t *testing.T) {
 					t.Errorf("%s: %s", p, msg)
 				}
 				for _, d := range fr.res.Remaining {
-					if instructionOf(fr.res.OutputDoc, d.Start) != nil {
+					if fix.InstructionAt(fr.res.OutputDoc, d.Start) != nil {
 						t.Errorf("%s:%d: %s is left where a comment could turn it off", p, fr.res.OutputDoc.LineOf(d.Start), d.Rule.Name)
 					}
 				}
@@ -223,6 +224,10 @@ func TestAddIgnoreCorpus(t *testing.T) {
 		})
 	}
 }
+
+// localIgnoreRe is a per-instruction dfix suppression comment, written out here as the
+// test's own reading of the syntax.
+var localIgnoreRe = regexp.MustCompile(`^#\s*dfix\s+ignore\s*=\s*(.*)$`)
 
 // onlyCommentLines says how b differs from a otherwise than by added `# dfix ignore=`
 // lines or names appended to such lines ("" when it does not).

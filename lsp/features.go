@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix"
@@ -238,13 +238,6 @@ func (s *Server) literalsOrCommands(actions []CodeAction) any {
 	return cmds
 }
 
-// localIgnoreRe and globalIgnoreRe are dfix's suppression comments as
-// fix/suppress.go reads them (on the trimmed line).
-var (
-	localIgnoreRe  = regexp.MustCompile(`^#\s*dfix\s+ignore\s*=\s*(.*)$`)
-	globalIgnoreRe = regexp.MustCompile(`^#\s*dfix\s+global\s+ignore\s*=\s*(.*)$`)
-)
-
 // IgnoreHere returns the edit that turns f's rule off for its instruction, as
 // fix/suppress.go reads it: the rule is added
 // to a `# dfix ignore=` comment in the block of comment lines right above the
@@ -253,47 +246,28 @@ var (
 // instruction (a parser directive), which no such comment turns off, and when a
 // comment there names the rule already.
 func IgnoreHere(doc *rewrite.Document, f fix.Diagnostic) (rewrite.Edit, bool) {
-	var in *rewrite.Instruction
-	for _, i := range doc.Instructions {
-		if f.Start >= i.Start && f.Start < i.End {
-			in = i
-			break
-		}
-	}
+	in := fix.InstructionAt(doc, f.Start)
 	if in == nil {
 		return rewrite.Edit{}, false
 	}
-	li := in.StartLine - 1 // 0-based
-	for l := li - 1; l >= 0 && doc.IsComment(l); l-- {
-		if m := localIgnoreRe.FindStringSubmatch(strings.TrimSpace(doc.Line(l))); m != nil {
-			return extendIgnore(doc, l, m[1], f.Rule.Name)
+	if li, names := fix.IgnoreComment(doc, in); li >= 0 {
+		if named(names, f.Rule.Name) {
+			return rewrite.Edit{}, false
 		}
+		return fix.ExtendIgnore(doc, li, []string{f.Rule.Name}), true
 	}
-	at := doc.LineStart(li)
-	line := doc.Line(li)
-	prefix := ""
-	if li == 0 && doc.BOM {
-		// The byte order mark stays first, and a line that starts with it is no
-		// comment to the suppression reader: the first line keeps only the mark.
-		at += len("\ufeff")
-		line = strings.TrimPrefix(line, "\ufeff")
-		prefix = doc.LineEOL(li)
-	}
-	indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
-	return rewrite.Edit{Start: at, End: at, New: prefix + indent + "# dfix ignore=" + f.Rule.Name + doc.LineEOL(li)}, true
+	return fix.IgnoreAbove(doc, in, []string{f.Rule.Name}), true
 }
 
 // IgnoreInFile returns the edit that turns rule r off for the whole file: added to a
 // `# dfix global ignore=` comment, or a new one after the parser directives (a comment
 // before them would end them). ok is false when a comment names the rule already.
 func IgnoreInFile(doc *rewrite.Document, r *fix.Rule) (rewrite.Edit, bool) {
-	for li := 0; li < doc.NumLines(); li++ {
-		if !doc.IsComment(li) {
-			continue
+	if li, names := fix.GlobalIgnoreComment(doc); li >= 0 {
+		if named(names, r.Name) {
+			return rewrite.Edit{}, false
 		}
-		if m := globalIgnoreRe.FindStringSubmatch(strings.TrimSpace(doc.Line(li))); m != nil {
-			return extendIgnore(doc, li, m[1], r.Name)
-		}
+		return fix.ExtendIgnore(doc, li, []string{r.Name}), true
 	}
 	li := len(doc.Directives())
 	at := doc.LineStart(li)
@@ -309,26 +283,9 @@ func IgnoreInFile(doc *rewrite.Document, r *fix.Rule) (rewrite.Edit, bool) {
 	return rewrite.Edit{Start: at, End: at, New: prefix + "# dfix global ignore=" + r.Name + eol}, true
 }
 
-// extendIgnore appends name to the list of the ignore comment on line li, after its
-// last name, with the separator the list already uses.
-func extendIgnore(doc *rewrite.Document, li int, list, name string) (rewrite.Edit, bool) {
-	list = strings.TrimSpace(list)
-	for _, n := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		if strings.EqualFold(n, name) {
-			return rewrite.Edit{}, false
-		}
-	}
-	line := doc.Line(li)
-	at := doc.LineStart(li) + len(strings.TrimRight(line, " \t"))
-	sep := ","
-	if strings.Contains(list, ", ") {
-		sep = ", "
-	}
-	text := name
-	if list != "" && !strings.HasSuffix(list, ",") {
-		text = sep + name
-	}
-	return rewrite.Edit{Start: at, End: at, New: text}, true
+// named reports whether a comment's list names the rule already.
+func named(names []string, rule string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, rule) })
 }
 
 func (s *Server) formatting(p DocumentFormattingParams) answerFunc {

@@ -243,16 +243,10 @@ func versionTag(tag string) bool {
 // already run with pipefail.
 func pipefailGuard(s *shell.Script) int {
 	guard := -1
-	var leaves func(st *syntax.Stmt)
-	leaves = func(st *syntax.Stmt) {
-		switch c := st.Cmd.(type) {
-		case *syntax.BinaryCmd:
-			if c.Op == syntax.AndStmt || c.Op == syntax.OrStmt {
-				leaves(c.X)
-				leaves(c.Y)
-			}
-		case *syntax.CallExpr:
-			if guard >= 0 || len(c.Args) == 0 {
+	for _, st := range s.File.Stmts {
+		shell.ListLeaves(st, func(leaf *syntax.Stmt) {
+			c, ok := leaf.Cmd.(*syntax.CallExpr)
+			if !ok || guard >= 0 || len(c.Args) == 0 {
 				return
 			}
 			if v, _ := shell.Lit(c.Args[0]); v != "set" {
@@ -266,10 +260,7 @@ func pipefailGuard(s *shell.Script) int {
 			if shellOption(words, "pipefail", 0) {
 				guard = int(c.Pos().Offset())
 			}
-		}
-	}
-	for _, st := range s.File.Stmts {
-		leaves(st)
+		})
 	}
 	return guard
 }
@@ -360,19 +351,11 @@ func pipeHazards(s *shell.Script) []pipeHazard {
 			inner[b.X.Cmd], inner[b.Y.Cmd] = true, true
 		}
 		if b.Op == syntax.OrStmt && statusIgnorer(b.Y) {
-			var leaves func(st *syntax.Stmt)
-			leaves = func(st *syntax.Stmt) {
-				switch c := st.Cmd.(type) {
-				case *syntax.BinaryCmd:
-					if c.Op == syntax.AndStmt || c.Op == syntax.OrStmt {
-						leaves(c.X)
-						leaves(c.Y)
-					} else if isPipe(c) && ignored[c] == nil {
-						ignored[c] = b
-					}
+			shell.ListLeaves(b.X, func(leaf *syntax.Stmt) {
+				if c, ok := leaf.Cmd.(*syntax.BinaryCmd); ok && isPipe(c) && ignored[c] == nil {
+					ignored[c] = b
 				}
-			}
-			leaves(b.X)
+			})
 		}
 		return true
 	})

@@ -164,3 +164,27 @@ func TestEndsInLoneBackslash(t *testing.T) {
 		}
 	}
 }
+
+func TestListLeaves(t *testing.T) {
+	tests := []struct {
+		name, run string
+		want     []string
+	}{
+		{"a single command is its own leaf", "RUN make", []string{"make"}},
+		{"&& and || lists are split left to right", "RUN a && b || c && d", []string{"a", "b", "c", "d"}},
+		{"a pipeline is one leaf", "RUN a | b && c", []string{"a | b", "c"}},
+		{"a group is one leaf", "RUN { a && b; } || c", []string{"{ a && b; }", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := parseRun(t, "FROM x\n"+tt.run+"\n")
+			var got []string
+			ListLeaves(s.File.Stmts[0], func(st *syntax.Stmt) {
+				got = append(got, s.Text[st.Pos().Offset():st.End().Offset()])
+			})
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("leaves %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

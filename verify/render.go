@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -71,7 +72,7 @@ func Summarize(reports []*Report) *Summary {
 					t.Attributed++
 				}
 			}
-			if contains(r.Blame, name) {
+			if slices.Contains(r.Blame, name) {
 				t.Broken++
 			}
 		}

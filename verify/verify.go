@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -364,7 +365,7 @@ func (v *Verifier) blame(ctx context.Context, job *Job, rep *Report) {
 	}
 	rep.Fallback = fallback
 	for _, r := range job.Rules {
-		if !contains(found, r) {
+		if !slices.Contains(found, r) {
 			rep.FallbackRules = append(rep.FallbackRules, r)
 		}
 	}
@@ -436,13 +437,4 @@ func (v *Verifier) tag(job *Job, kind string) string {
 		t = t[:100] + "-" + hex.EncodeToString(h[:4])
 	}
 	return "dfix-verify:" + t
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -168,7 +168,7 @@ func TestEndsInLoneBackslash(t *testing.T) {
 func TestListLeaves(t *testing.T) {
 	tests := []struct {
 		name, run string
-		want     []string
+		want      []string
 	}{
 		{"a single command is its own leaf", "RUN make", []string{"make"}},
 		{"&& and || lists are split left to right", "RUN a && b || c && d", []string{"a", "b", "c", "d"}},

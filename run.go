@@ -9,7 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	conf "github.com/dfix-dev/dfix/config"
 	"github.com/dfix-dev/dfix/fix"
@@ -219,59 +218,9 @@ func (cfg *config) runFiles(ctx context.Context, files []string, walkErrs []erro
 // process runs the files through a pool of workers and yields their results in input
 // order, as soon as each one and all before it are done.
 func (cfg *config) process(ctx context.Context, files []string) <-chan *fileResult {
-	slots := make([]chan *fileResult, len(files))
-	for i := range slots {
-		slots[i] = make(chan *fileResult, 1)
-	}
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(cfg.jobs, max(len(files), 1)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				slots[i] <- cfg.processFile(ctx, files[i])
-			}
-		}()
-	}
-	// At most `window` files are dispatched and not yet printed: results wait in order
-	// behind a slow file (a 10 MB one, say) and would otherwise pile up in memory
-	// without bound while the other workers go on.
-	window := make(chan struct{}, max(64, 16*cfg.jobs))
-	go func() {
-		defer close(jobs)
-		for i := range files {
-			select {
-			case window <- struct{}{}:
-				select {
-				case jobs <- i:
-					continue
-				case <-ctx.Done():
-				}
-			case <-ctx.Done():
-			}
-			for j := i; j < len(files); j++ {
-				slots[j] <- nil
-			}
-			return
-		}
-	}()
-	out := make(chan *fileResult)
-	go func() {
-		defer close(out)
-		prog := newProgress(cfg, len(files))
-		for i := range slots {
-			r := <-slots[i]
-			prog.step(i + 1)
-			if r != nil {
-				<-window // a dispatched file always has a result
-				out <- r
-			}
-		}
-		prog.done()
-		wg.Wait()
-	}()
-	return out
+	prog := newProgress(cfg, len(files))
+	return inOrder(ctx, len(files), cfg.jobs, func(i int) *fileResult { return cfg.processFile(ctx, files[i]) },
+		prog.step, prog.done)
 }
 
 // fileWriter writes the fixed files. Its zero value is the real, atomic write; tests

@@ -220,52 +220,24 @@ func (cfg *config) runVerify(ctx context.Context, args []string) int {
 	}
 	cfg.pinOpts = cfg.pin.options(ctx) // --pin: the fixes verified are the pinned ones
 	type outcome struct {
-		rep  *verify.Report
-		err  error
-		skip bool
+		rep *verify.Report
+		err error
 	}
 	cfg.mode = modeDiff // compute the fixes, write nothing
-	slots := make([]chan outcome, len(files))
-	for i := range slots {
-		slots[i] = make(chan outcome, 1)
-	}
 	cfg.verify.progress = newVerifyProgress(cfg, len(files))
 	cfg.verify.verifier.Step = cfg.verify.progress.step
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(cfg.jobs, max(1, len(files))); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				rep, err := cfg.verifyPath(ctx, files[i])
-				slots[i] <- outcome{rep: rep, err: err, skip: rep == nil && err == nil}
-			}
-		}()
-	}
-	go func() {
-		defer close(next)
-		for i := range files {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				for j := i; j < len(files); j++ {
-					slots[j] <- outcome{skip: true}
-				}
-				return
-			}
-		}
-	}()
+	results := inOrder(ctx, len(files), cfg.jobs, func(i int) outcome {
+		rep, err := cfg.verifyPath(ctx, files[i])
+		return outcome{rep, err}
+	}, cfg.verify.progress.file, nil)
 	var reports []*verify.Report
-	for i := range slots {
-		o := <-slots[i]
-		cfg.verify.progress.file(i + 1)
+	for o := range results {
 		switch {
 		case o.err != nil:
 			cfg.verify.progress.clear()
 			fmt.Fprintln(cfg.stderr, "dfix:", o.err)
 			code = exitError
-		case o.skip:
+		case o.rep == nil: // the fixes change nothing: nothing to build
 		default:
 			reports = append(reports, o.rep)
 			switch o.rep.Status {
@@ -280,7 +252,6 @@ func (cfg *config) runVerify(ctx context.Context, args []string) int {
 			}
 		}
 	}
-	wg.Wait()
 	cfg.verify.progress.clear()
 	switch cfg.format {
 	case "json":

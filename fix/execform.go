@@ -37,7 +37,7 @@ func checkExecForm(p *Pass) {
 		}
 	}
 	cmdArgs := stagesWithCmdArgs(p)
-	shells := shellsInEffect(p)
+	shells := stagesOf(p.Doc).shells // the SHELL argv in effect at each instruction
 	for _, in := range p.Doc.Instructions {
 		start, name := in.ArgsStart, strings.ToUpper(in.Keyword)
 		switch in.Keyword {
@@ -343,35 +343,6 @@ func notExecable(name string) bool {
 	return shellOnly[name]
 }
 
-// shellsInEffect returns, by instruction index, the argv of the SHELL in effect as
-// this Dockerfile sets it (SHELL is inherited by stages built FROM a stage); nil where
-// no SHELL is, and BuildKit uses the image's shell: ["/bin/sh", "-c"] on Linux.
-func shellsInEffect(p *Pass) map[int][]string {
-	out := map[int][]string{}
-	atEnd := map[int][]string{} // each stage's SHELL at its end
-	var cur []string
-	for _, in := range p.Doc.Instructions {
-		switch in.Keyword {
-		case "from":
-			cur = nil
-			if words := nodeWords(in); len(words) > 0 {
-				if idx, ok := p.Facts.StageNames[strings.ToLower(words[0])]; ok && idx < in.Stage {
-					cur = atEnd[idx]
-				}
-			}
-		case "shell":
-			cur = nil
-			var argv []string
-			if err := json.Unmarshal([]byte(in.Args()), &argv); err == nil && len(argv) > 0 {
-				cur = argv
-			}
-		}
-		out[in.Index] = cur
-		atEnd[in.Stage] = cur
-	}
-	return out
-}
-
 // shellExecFix writes a shell-form CMD or ENTRYPOINT as the JSON form of what BuildKit
 // runs for it — the SHELL in effect (["/bin/sh", "-c"] by default) and the text as its
 // last argument — with `exec ` put before the last command, so that the program
@@ -389,7 +360,7 @@ func shellsInEffect(p *Pass) map[int][]string {
 // alias of the same name from a sourced file would no longer be found. It also writes
 // the shell this Dockerfile names, where BuildKit would take the one a base image set
 // with its own SHELL.
-func shellExecFix(p *Pass, in *rewrite.Instruction, start int, shells map[int][]string) (*Fix, string) {
+func shellExecFix(p *Pass, in *rewrite.Instruction, start int, shells [][]string) (*Fix, string) {
 	text := strings.TrimRight(in.Logical.Text[start:], " \t\r\v\f")
 	if looksLikeJSON(text) {
 		return nil, ""
@@ -398,8 +369,11 @@ func shellExecFix(p *Pass, in *rewrite.Instruction, start int, shells map[int][]
 		return nil, ""
 	}
 	argv := shells[in.Index]
-	if argv == nil {
+	switch {
+	case argv == nil:
 		argv = []string{"/bin/sh", "-c"}
+	case len(argv) == 0:
+		return nil, "a SHELL instruction dfix cannot read is in effect"
 	}
 	var lang syntax.LangVariant
 	switch path.Base(argv[0]) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -158,86 +159,6 @@ func shellPipefail(argv []string) bool {
 	return pipefailShells[shellName(argv)] && shellOption(argv[1:], "pipefail", 0)
 }
 
-// bashImage reports whether an image reference is known to have bash at /bin/bash:
-// Debian and Ubuntu images (bash is Essential there, also in -slim variants), and the
-// official language images whose default variants are built on them. Anything else
-// (alpine, busybox, distroless, chiseled, scratch, UBI minimal, an unknown tag, a tag
-// hidden behind a build arg or a bare digest) is not known.
-func bashImage(ref string) bool {
-	if ref == "" || strings.Contains(ref, "$") {
-		return false
-	}
-	ref = strings.ToLower(ref)
-	name, tag := ref, ""
-	if i := strings.Index(name, "@"); i >= 0 {
-		name = name[:i] // a digest alone does not say which variant it is
-	}
-	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
-		name, tag = name[:i], name[i+1:]
-	}
-	if tag == "" && strings.Contains(ref, "@") {
-		return false
-	}
-	name = strings.TrimPrefix(name, "docker.io/")
-	name = strings.TrimPrefix(name, "index.docker.io/")
-	name = strings.TrimPrefix(name, "library/")
-	for _, bad := range []string{"alpine", "busybox", "distroless", "chiseled", "scratch", "minimal", "micro", "musl", "windows", "nanoserver", "servercore", "ubi", "static"} {
-		if strings.Contains(tag, bad) || strings.Contains(path.Base(name), bad) {
-			return false
-		}
-	}
-	switch name {
-	case "debian", "ubuntu", "buildpack-deps":
-		return true
-	}
-	if debianTag(tag) {
-		return true // nvidia/cuda:12.2.0-devel-ubuntu22.04, dotnet/sdk:8.0-jammy, ...
-	}
-	if officialDebianDefault[name] {
-		// The default variant of these images is Debian: a version, a Debian
-		// codename or -slim, and nothing unknown.
-		return tag == "" || tag == "latest" || versionTag(tag)
-	}
-	return false
-}
-
-// officialDebianDefault are official images whose default variant (`python:3.12`,
-// `node:20-slim`) is built on Debian.
-var officialDebianDefault = map[string]bool{
-	"python": true, "node": true, "golang": true, "ruby": true, "php": true, "perl": true,
-	"rust": true, "gcc": true, "openjdk": true, "haskell": true, "elixir": true, "erlang": true,
-	"julia": true, "r-base": true, "swift": true, "clojure": true, "pypy": true, "hylang": true,
-}
-
-var debianCodenames = []string{"debian", "ubuntu", "buster", "bullseye", "bookworm", "trixie", "stretch", "jessie", "xenial", "bionic", "focal", "jammy", "noble"}
-
-// debianTag reports whether a tag names a Debian or Ubuntu release.
-func debianTag(tag string) bool {
-	for _, part := range strings.FieldsFunc(tag, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
-		for _, c := range debianCodenames {
-			if part == c || strings.HasPrefix(part, c) && strings.Trim(part[len(c):], "0123456789") == "" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// versionTag reports whether a tag is a version with at most a Debian codename or
-// `slim` after it: 3.12, 3.12.1-slim, 20-bookworm-slim, 1.22-bullseye.
-func versionTag(tag string) bool {
-	parts := strings.Split(tag, "-")
-	if strings.Trim(parts[0], "0123456789.") != "" || parts[0] == "" {
-		return false
-	}
-	for _, p := range parts[1:] {
-		if p != "slim" && !debianTag(p) {
-			return false
-		}
-	}
-	return true
-}
-
 // pipefailGuard returns the offset of the script's first top-level `set -o pipefail`
 // (also inside a top-level && or || chain), -1 when there is none: pipelines after it
 // already run with pipefail.
@@ -298,35 +219,103 @@ type pipeHazard struct {
 	// shellSwitch: not a pipeline but a command that bash runs differently from the
 	// image's /bin/sh (dash on Debian and Ubuntu), which the SHELL would replace.
 	shellSwitch bool
+	remedy      string // for a shellSwitch hazard: how to write it for both shells
 }
 
-// echoHazards returns the echo commands of a script whose output changes when bash
-// runs them instead of dash: dash's echo expands backslash escapes (`echo "a\nb"`
-// writes two lines) and prints -e as a word; bash's echo does the opposite. Found by
-// building: a SHELL with bash made `echo "[global]\nno-cache-dir = true" > pip.conf`
-// write one line.
-func echoHazards(s *shell.Script) []pipeHazard {
+// shellSwitchHazards returns the commands of a script that bash runs differently from
+// dash, Debian's /bin/sh, which a SHELL with bash would replace: what they do changes
+// with the fix. Found by building: a SHELL with bash made
+// `echo "[global]\nno-cache-dir = true" > pip.conf` write one line.
+//
+//   - echo: dash's expands backslash escapes (`echo "a\nb"` writes two lines) and
+//     prints -e as a word; bash's does the opposite;
+//   - brace expansion (`mkdir /opt/{a,b}`): dash keeps the braces as written;
+//   - $'...' quoting: dash reads a `$` and a plain single-quoted string;
+//   - `&>`: dash runs the command in the background and truncates the file;
+//   - `[ a == b ]`: dash's test rejects == (status 2, so the condition is false);
+//     `[[ ]]`, `(( ))`, let and source are not commands in dash (status 127);
+//   - variables bash sets and dash leaves empty ($RANDOM, $UID, $BASH_VERSION...).
+func shellSwitchHazards(s *shell.Script) []pipeHazard {
 	var out []pipeHazard
+	add := func(n syntax.Node, why string) {
+		remedy := "write it so that dash and bash read it alike"
+		if strings.Contains(why, "echo") {
+			remedy = "use printf"
+		}
+		out = append(out, pipeHazard{in: s.In, text: shortText(s, n), shellSwitch: true, remedy: remedy,
+			why: "/bin/sh (dash) and bash " + why + ", so the SHELL would change what it does"})
+	}
 	syntax.Walk(s.File, func(n syntax.Node) bool {
-		c, ok := n.(*syntax.CallExpr)
-		if !ok {
-			return true
-		}
-		name, i := shell.CommandName(c)
-		if name != "echo" || i < 0 {
-			return true
-		}
-		for j, w := range c.Args[i+1:] {
-			raw := s.Text[w.Pos().Offset():w.End().Offset()]
-			if j == 0 && (raw == "-e" || raw == "-E" || raw == "-en" || raw == "-ne") || strings.Contains(raw, `\`) {
-				out = append(out, pipeHazard{in: s.In, text: shortText(s, c), shellSwitch: true,
-					why: "/bin/sh (dash) and bash disagree on echo's backslash escapes and -e, so the SHELL would change what it prints"})
-				break
+		switch x := n.(type) {
+		case *syntax.CallExpr:
+			name, i := shell.CommandName(x)
+			switch {
+			case i < 0:
+			case name == "echo":
+				for j, w := range x.Args[i+1:] {
+					raw := s.Text[w.Pos().Offset():w.End().Offset()]
+					if j == 0 && (raw == "-e" || raw == "-E" || raw == "-en" || raw == "-ne") || strings.Contains(raw, `\`) {
+						add(x, "disagree on echo's backslash escapes and -e")
+						break
+					}
+				}
+			case name == "[" || name == "test":
+				for _, w := range x.Args[i+1:] {
+					if t, ok := shell.Lit(w); ok && t == "==" {
+						add(x, "disagree on `==` in test (dash's test rejects it)")
+						break
+					}
+				}
+			case name == "let" || name == "source":
+				add(x, "disagree on "+name+" (not a command in dash)")
+			}
+		case *syntax.TestClause:
+			add(x, "disagree on [[ ]] (not a command in dash)")
+		case *syntax.ArithmCmd:
+			add(x, "disagree on (( )) (not a command in dash)")
+		case *syntax.Redirect:
+			if x.Op == syntax.RdrAll || x.Op == syntax.AppAll {
+				add(x, "disagree on &> (dash runs the command in the background)")
+			}
+		case *syntax.SglQuoted:
+			if x.Dollar {
+				add(x, "disagree on $'...' quoting")
+			}
+		case *syntax.ParamExp:
+			if x.Param != nil && bashOnlyVars[x.Param.Value] {
+				add(x, "disagree on $"+x.Param.Value+" (set by bash, empty in dash)")
+			}
+		case *syntax.Word:
+			if braceExpansion(x) {
+				add(x, "disagree on brace expansion (dash keeps the braces)")
 			}
 		}
 		return true
 	})
 	return out
+}
+
+// bashOnlyVars are the variables bash sets itself and dash does not.
+var bashOnlyVars = map[string]bool{
+	"RANDOM": true, "SECONDS": true, "UID": true, "EUID": true, "BASH": true, "BASH_VERSION": true,
+	"BASH_VERSINFO": true, "BASHPID": true, "PIPESTATUS": true, "HOSTTYPE": true, "OSTYPE": true,
+	"MACHTYPE": true, "HOSTNAME": true, "SHLVL": true, "GROUPS": true, "FUNCNAME": true,
+}
+
+var braceList = regexp.MustCompile(`\{[^{}]*(,|\.\.)[^{}]*\}`)
+
+// braceExpansion reports whether bash would expand braces in a word: an unquoted
+// `{a,b}` or `{1..3}` in its literal parts.
+func braceExpansion(w *syntax.Word) bool {
+	var lit strings.Builder
+	for _, part := range w.Parts {
+		if l, ok := part.(*syntax.Lit); ok {
+			lit.WriteString(l.Value)
+		} else {
+			lit.WriteString("\x00") // a quoted or expanded part breaks a brace list
+		}
+	}
+	return braceList.MatchString(lit.String())
 }
 
 // pipeHazards returns the pipelines of a script, before its own `set -o pipefail`,
@@ -776,7 +765,7 @@ func checkPipefail(p *Pass) {
 			continue // a SHELL dfix cannot read, or not a POSIX shell
 		}
 		// The SHELL replaces /bin/sh for every RUN it reaches, pipes or not.
-		hazards = append(hazards, echoHazards(s)...)
+		hazards = append(hazards, shellSwitchHazards(s)...)
 		pipes := unprotectedPipes(s)
 		if len(pipes) == 0 {
 			continue
@@ -819,13 +808,11 @@ func pipeWord(b *syntax.BinaryCmd) *syntax.Word {
 // pipefailFix returns the fix for the RUNs of a stage: one SHELL with pipefail right
 // after the FROM of the stage, or of the highest stage it derives from that needs the
 // same fix (stages built FROM it inherit the SHELL), so a file gets one SHELL per chain
-// of stages, not one per RUN. When a RUN that SHELL would reach has a pipeline that
-// pipefail would break (see pipeHazards), there is no fix, only advice.
+// of stages, not one per RUN. The shell is the base image's: bash where it is known to
+// be there, busybox's ash on Alpine and busybox. When a RUN that SHELL would reach has
+// a pipeline that pipefail would break (see pipeHazards), or a command the new shell
+// would run differently from /bin/sh, there is no fix, only advice.
 func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]bool, hazards []pipeHazard) (*Fix, string) {
-	const title = `Add SHELL ["/bin/bash", "-o", "pipefail", "-c"] after FROM`
-	display := func(why string) (*Fix, string) {
-		return &Fix{Title: title, Applicability: DisplayOnly}, why
-	}
 	stage := in.Stage
 	target := stage
 	for i := stage; i >= 0; i = st.stages[i].parent {
@@ -836,16 +823,29 @@ func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]
 			break
 		}
 	}
+	root := st.stages[st.root(target)]
+	kind := baseImageShell(root.image)
+	argv := kind.pipefailShell()
+	if argv == nil {
+		argv = shellDash.pipefailShell() // named in the advice
+	}
+	shellText := `["` + strings.Join(argv, `", "`) + `"]`
+	title := "Add SHELL " + shellText + " after FROM"
+	display := func(why string) (*Fix, string) {
+		return &Fix{Title: title, Applicability: DisplayOnly}, why
+	}
+	if !kind.switchesShell() {
+		hazards = slices.DeleteFunc(slices.Clone(hazards), func(h pipeHazard) bool { return h.shellSwitch })
+	}
 	if h := stageHazard(st, target, in, hazards); h != nil {
 		return nil, hazardHelp(h, in)
 	}
 	s := st.stages[target]
 	if st.stages[stage].hasShell || s.hasShell {
-		return display("the stage has a SHELL instruction: add \"-o\", \"pipefail\" to it (with bash), or `set -o pipefail &&` at the start of the RUN")
+		return display("the stage has a SHELL instruction: add \"-o\", \"pipefail\" to it (with bash or ash), or `set -o pipefail &&` at the start of the RUN")
 	}
-	root := st.stages[st.root(target)]
-	if !bashImage(root.image) {
-		return display("dfix cannot tell that the base image " + quoteImage(root.image) + " has bash: add `set -o pipefail &&` at the start of the RUN (bash, ash and zsh have it), or a SHELL with -o pipefail")
+	if kind == shellUnknown {
+		return display("dfix cannot tell which shells the base image " + quoteImage(root.image) + " has: add `set -o pipefail &&` at the start of the RUN if its /bin/sh has it (bash, ash and zsh do; Debian's dash does not), or a SHELL with -o pipefail")
 	}
 	from := s.from
 	if from.Logical == nil {
@@ -859,7 +859,7 @@ func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]
 	if k, ok := from.KeywordSpan(); ok && strings.ToLower(string(p.Doc.Src[k.Start:k.End])) == string(p.Doc.Src[k.Start:k.End]) {
 		kw = "shell" // a file written in lower case
 	}
-	text := p.Doc.LineEOL(li) + indent + kw + ` ["/bin/bash", "-o", "pipefail", "-c"]`
+	text := p.Doc.LineEOL(li) + indent + kw + " " + shellText
 	return &Fix{
 		Title:         title,
 		Applicability: Unsafe,
@@ -904,7 +904,7 @@ func hazardHelp(h *pipeHazard, in *rewrite.Instruction) string {
 			where = "line " + strconv.Itoa(h.in.StartLine)
 		}
 		return "no SHELL with bash and pipefail: it would also run `" + h.text + "` (" + where + ") with bash, and " + h.why +
-			"; add `set -o pipefail &&` at the start of the RUNs with pipes if their shell has it (bash, ash), or use printf in " + where
+			"; " + h.remedy + " in " + where + " first (Debian's dash has no pipefail: `set -o pipefail` cannot go in the RUN instead)"
 	}
 	if h.in == in {
 		if h.ignored {

@@ -8,44 +8,79 @@ import (
 	"github.com/dfix-dev/dfix/rewrite"
 )
 
-func TestBashImage(t *testing.T) {
+func TestBaseImageShell(t *testing.T) {
 	for _, tc := range []struct {
 		ref  string
-		bash bool
+		want imageShell
 	}{
-		{"debian", true},
-		{"debian:bookworm-slim", true},
-		{"docker.io/library/ubuntu:24.04", true},
-		{"buildpack-deps:bookworm-curl", true},
-		{"arm64v8/buildpack-deps:noble-curl", true},
-		{"python:3.12", true},
-		{"python:3.12-slim", true},
-		{"python:3.12-slim-bookworm", true},
-		{"node:20-bookworm-slim", true},
-		{"golang:latest", true},
-		{"golang", true},
-		{"php:8.4-fpm-bookworm", true},
-		{"nvidia/cuda:12.2.0-devel-ubuntu22.04", true},
-		{"mcr.microsoft.com/dotnet/sdk:8.0-jammy", true},
-		{"python:3.12@sha256:0123", true}, // the tag names the variant the digest pins
-		{"python:3.12-slim@sha256:0123", true},
-		{"python@sha256:0123", false},
-		{"python:3.12-alpine", false},
-		{"alpine:3.20", false},
-		{"busybox", false},
-		{"gcr.io/distroless/base-debian12", false},
-		{"mcr.microsoft.com/dotnet/runtime:8.0-jammy-chiseled", false},
-		{"ubuntu/python:3.12-24.04_stable", false}, // not the official image: unknown
-		{"redhat/ubi9-minimal", false},
-		{"python:3.12-windowsservercore-ltsc2022", false},
-		{"php:8.4-apache", false}, // a variant dfix does not know
-		{"maven:3.9", false},
-		{"python:${PY}", false},
-		{"scratch", false},
-		{"", false},
+		{"debian", shellDash},
+		{"debian:bookworm-slim", shellDash},
+		{"docker.io/library/ubuntu:24.04", shellDash},
+		{"buildpack-deps:bookworm-curl", shellDash},
+		{"arm64v8/buildpack-deps:noble-curl", shellDash},
+		{"arm64v8/buildpack-deps:resolute-curl", shellDash},
+		{"python:3.12", shellDash},
+		{"python:3.12-slim", shellDash},
+		{"python:3.12-slim-bookworm", shellDash},
+		{"node:20-bookworm-slim", shellDash},
+		{"golang:latest", shellDash},
+		{"golang", shellDash},
+		{"php:8.4-fpm-bookworm", shellDash},
+		{"nvidia/cuda:12.2.0-devel-ubuntu22.04", shellDash},
+		{"mcr.microsoft.com/dotnet/sdk:8.0-jammy", shellDash},
+		{"python:3.12@sha256:0123", shellDash}, // the tag names the variant the digest pins
+		{"python:3.12-slim@sha256:0123", shellDash},
+		{"python@sha256:0123", shellUnknown},
+		{"alpine:3.20", shellAsh},
+		{"alpine", shellAsh},
+		{"python:3.12-alpine", shellAsh},
+		{"php:8.4-fpm-alpine3.20", shellAsh},
+		{"nginx:alpine", shellAsh},
+		{"busybox", shellAsh},
+		{"busybox:1.36-glibc", shellAsh},
+		{"docker:27-cli", shellAsh},
+		{"frolvlad/alpine-glibc", shellUnknown}, // only named after alpine
+		{"centos:7", shellBash},
+		{"quay.io/centos/centos:stream9", shellBash},
+		{"fedora", shellBash},
+		{"rockylinux:9", shellBash},
+		{"oraclelinux:9-slim", shellBash},
+		{"amazonlinux:2", shellBash},
+		{"redhat/ubi9", shellBash},
+		{"redhat/ubi9-minimal", shellBash},
+		{"registry.access.redhat.com/ubi9/ubi-minimal:9.4", shellBash},
+		{"registry.access.redhat.com/ubi9/ubi:9.4", shellBash},
+		{"mcr.microsoft.com/azurelinux/base/core:3.0", shellBash},
+		{"mcr.microsoft.com/dotnet/aspnet:8.0-azurelinux3.0", shellBash},
+		{"mcr.microsoft.com/dotnet/aspnet:8.0-azurelinux3.0-distroless", shellUnknown},
+		{"mcr.microsoft.com/devcontainers/javascript-node:16", shellDash},
+		{"mcr.microsoft.com/devcontainers/base:alpine-3.20", shellAsh},
+		{"mirror.gcr.io/alpine", shellAsh},
+		{"debian:%%SUITE%%-slim", shellDash},
+		{"alpine:${ALPINE_VERSION}", shellAsh},
+		{"python:%%PYTHON_VERSION%%", shellUnknown},
+		{"${BASE}:latest", shellUnknown},
+		{"registry.access.redhat.com/ubi9/ubi-micro", shellUnknown},
+		{"gcr.io/distroless/base-debian12", shellUnknown},
+		{"mcr.microsoft.com/dotnet/runtime:8.0-jammy-chiseled", shellUnknown},
+		{"ubuntu/python:3.12-24.04_stable", shellUnknown}, // not the official image: unknown
+		{"python:3.12-windowsservercore-ltsc2022", shellUnknown},
+		{"php:8.4-apache", shellDash},
+		{"php:7.3-fpm", shellDash},
+		{"openjdk:11-jdk-slim", shellDash},
+		{"adoptopenjdk:8-jdk-hotspot", shellDash},
+		{"rabbitmq:4.1", shellDash},
+		{"rabbitmq:4.1-alpine", shellAsh},
+		{"php:8.4-apache-whatever", shellUnknown}, // a variant dfix does not know
+		{"maven:3.9", shellUnknown},
+		{"python:${PY}", shellUnknown},
+		{"base-${TARGETARCH}", shellUnknown},
+		{"php:%%PHP_VERSION%%-%%VARIANT%%", shellUnknown},
+		{"scratch", shellUnknown},
+		{"", shellUnknown},
 	} {
-		if got := bashImage(tc.ref); got != tc.bash {
-			t.Errorf("bashImage(%q) = %v, want %v", tc.ref, got, tc.bash)
+		if got := baseImageShell(tc.ref); got != tc.want {
+			t.Errorf("baseImageShell(%q) = %v, want %v", tc.ref, got, tc.want)
 		}
 	}
 }

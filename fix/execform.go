@@ -96,6 +96,10 @@ func checkExecForm(p *Pass) {
 			sfix, swhy := shellExecFix(p, in, start, shells)
 			if sfix != nil {
 				fix = sfix
+				if swhy != "" {
+					// The JSON form keeps the command exactly, but without `exec`.
+					d.Help = "the JSON form keeps the command as it is, without `exec` (" + swhy + "): the program still does not receive the signals"
+				}
 			} else if swhy != "" && swhy != why {
 				why += "; " + swhy
 			}
@@ -375,95 +379,10 @@ func shellExecFix(p *Pass, in *rewrite.Instruction, start int, shells [][]string
 	case len(argv) == 0:
 		return nil, "a SHELL instruction dfix cannot read is in effect"
 	}
-	var lang syntax.LangVariant
-	switch path.Base(argv[0]) {
-	case "sh", "dash", "ash":
-		lang = syntax.LangPOSIX
-	case "bash":
-		lang = syntax.LangBash
-	default:
-		return nil, fmt.Sprintf("dfix puts `exec` in commands for sh and bash only, not %s", argv[0])
+	insert, noExec := execInsert(text, start, argv)
+	if insert == -2 {
+		return nil, noExec
 	}
-	f, err := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(lang)).Parse(strings.NewReader(text), "")
-	if err != nil {
-		return nil, "the command is not valid shell for " + argv[0]
-	}
-	if len(f.Stmts) == 0 {
-		return nil, ""
-	}
-	var why string
-	syntax.Walk(f, func(n syntax.Node) bool {
-		switch n := n.(type) {
-		case *syntax.CallExpr:
-			if len(n.Args) > 0 {
-				if v, ok := shell.Lit(n.Args[0]); ok && v == "trap" && why == "" {
-					why = "the command sets a trap, which would no longer run once the program replaced the shell"
-				}
-			}
-		case *syntax.FuncDecl:
-			if why == "" {
-				why = "the command defines a function"
-			}
-		case *syntax.Stmt:
-			if (n.Background || n.Coprocess) && why == "" {
-				why = "the command starts a background job"
-			}
-		case *syntax.Redirect:
-			if (n.Op == syntax.Hdoc || n.Op == syntax.DashHdoc) && why == "" {
-				why = "the command has a here-document"
-			}
-		}
-		return true
-	})
-	if why != "" {
-		return nil, why
-	}
-
-	// The last command of the top-level list: the last statement, and in an && chain
-	// its right-hand side.
-	st := f.Stmts[len(f.Stmts)-1]
-	for {
-		b, ok := st.Cmd.(*syntax.BinaryCmd)
-		if !ok || b.Op != syntax.AndStmt || st.Negated || len(st.Redirs) > 0 {
-			break
-		}
-		st = b.Y
-	}
-	call, ok := st.Cmd.(*syntax.CallExpr)
-	last := "the last command" // of a list; for a single command the reasons match execFormFix's
-	if len(f.Stmts) == 1 && st == f.Stmts[0] {
-		last = "the command"
-	}
-	switch {
-	case st.Cmd == nil:
-		return nil, "the last command is not a program"
-	case !ok:
-		return nil, "the last command is not a simple program call (it is in a pipeline, a || list, a subshell, a loop...), so `exec` cannot hand it the signals"
-	case st.Negated:
-		return nil, "the last command is negated with !"
-	case len(call.Args) == 0 || len(call.Assigns) > 0:
-		return nil, last + " sets shell variables (NAME=value)"
-	}
-	name, ok := shell.PlainWord(call.Args[0])
-	if !ok {
-		return nil, "the last command's name needs the shell to expand it"
-	}
-	insert := -1 // logical offset where `exec ` goes; -1 when it is there already
-	switch {
-	case name == "exec":
-		if len(call.Args) < 2 {
-			return nil, "`exec` has no command"
-		}
-	case notExecable(name) && last == "the command":
-		return nil, fmt.Sprintf("%q is a shell builtin", name)
-	case notExecable(name):
-		return nil, fmt.Sprintf("the last command, %q, is a shell builtin", name)
-	case strings.HasPrefix(name, "-"):
-		return nil, "the last command's name starts with -"
-	default:
-		insert = start + int(call.Args[0].Pos().Offset())
-	}
-
 	// Build the edits byte by byte over the logical text, and the new logical text
 	// with them, to check that BuildKit reads exactly the JSON array we mean.
 	prefix := "["
@@ -521,8 +440,105 @@ func shellExecFix(p *Pass, in *rewrite.Instruction, start int, shells [][]string
 		return nil, "the command could not be written as a JSON string"
 	}
 	title := `Run the command with "exec" through the shell, in JSON form`
-	if insert < 0 {
+	switch {
+	case noExec != "":
+		title = "Write the shell explicitly, in JSON form (no exec: the program still gets no signals)"
+	case insert < 0:
 		title = "Write the shell explicitly, in JSON form"
 	}
-	return &Fix{Title: title, Applicability: Unsafe, Edits: edits}, ""
+	return &Fix{Title: title, Applicability: Unsafe, Edits: edits}, noExec
+}
+
+// execInsert returns the logical offset where `exec ` goes before the last command of
+// text, -1 when it is there already or cannot go anywhere (with the reason: the JSON
+// form of the shell then keeps the command as it is, the program still without the
+// signals), and -2 when the text cannot be written in JSON form at all.
+func execInsert(text string, start int, argv []string) (int, string) {
+	var lang syntax.LangVariant
+	switch path.Base(argv[0]) {
+	case "sh", "dash", "ash":
+		lang = syntax.LangPOSIX
+	case "bash":
+		lang = syntax.LangBash
+	default:
+		return -1, fmt.Sprintf("dfix puts `exec` in commands for sh and bash only, not %s", argv[0])
+	}
+	f, err := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(lang)).Parse(strings.NewReader(text), "")
+	if err != nil {
+		return -2, "the command is not valid shell for " + argv[0]
+	}
+	if len(f.Stmts) == 0 {
+		return -2, ""
+	}
+	var why string
+	syntax.Walk(f, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.CallExpr:
+			if len(n.Args) > 0 {
+				if v, ok := shell.Lit(n.Args[0]); ok && v == "trap" && why == "" {
+					why = "the command sets a trap, which would no longer run once the program replaced the shell"
+				}
+			}
+		case *syntax.FuncDecl:
+			if why == "" {
+				why = "the command defines a function"
+			}
+		case *syntax.Stmt:
+			if (n.Background || n.Coprocess) && why == "" {
+				why = "the command starts a background job"
+			}
+		case *syntax.Redirect:
+			if (n.Op == syntax.Hdoc || n.Op == syntax.DashHdoc) && why == "" {
+				why = "the command has a here-document"
+			}
+		}
+		return true
+	})
+	if why != "" {
+		return -1, why
+	}
+
+	// The last command of the top-level list: the last statement, and in an && chain
+	// its right-hand side.
+	st := f.Stmts[len(f.Stmts)-1]
+	for {
+		b, ok := st.Cmd.(*syntax.BinaryCmd)
+		if !ok || b.Op != syntax.AndStmt || st.Negated || len(st.Redirs) > 0 {
+			break
+		}
+		st = b.Y
+	}
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	last := "the last command" // of a list; for a single command the reasons match execFormFix's
+	if len(f.Stmts) == 1 && st == f.Stmts[0] {
+		last = "the command"
+	}
+	switch {
+	case st.Cmd == nil:
+		return -1, "the last command is not a program"
+	case !ok:
+		return -1, "the last command is not a simple program call (it is in a pipeline, a || list, a subshell, a loop...), so `exec` cannot hand it the signals"
+	case st.Negated:
+		return -1, "the last command is negated with !"
+	case len(call.Args) == 0 || len(call.Assigns) > 0:
+		return -1, last + " sets shell variables (NAME=value)"
+	}
+	name, ok := shell.PlainWord(call.Args[0])
+	if !ok {
+		return -1, "the last command's name needs the shell to expand it"
+	}
+	switch {
+	case name == "exec":
+		if len(call.Args) < 2 {
+			return -1, "`exec` has no command"
+		}
+		return -1, ""
+	case notExecable(name) && last == "the command":
+		return -1, fmt.Sprintf("%q is a shell builtin", name)
+	case notExecable(name):
+		return -1, fmt.Sprintf("the last command, %q, is a shell builtin", name)
+	case strings.HasPrefix(name, "-"):
+		return -1, "the last command's name starts with -"
+	}
+	return start + int(call.Args[0].Pos().Offset()), ""
 }

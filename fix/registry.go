@@ -60,10 +60,11 @@ func Rules() []*Rule {
 				"top-level && or ; list: not a builtin, not in a pipeline, a || list, a " +
 				"subshell or a loop; never when the text sets a trap (it would no longer run), " +
 				"defines a function or starts a background job; and only for sh, dash, ash " +
-				"and bash. Without `exec` the JSON form would only silence the finding while " +
-				"the shell still swallows the signals, so those commands get advice, as do " +
-				"Windows stages and non-POSIX shells. A HEALTHCHECK CMD that needs the shell " +
-				"is left alone: it has no signals to receive.",
+				"and bash. Where `exec` cannot go, the fix is the same JSON form without it: " +
+				"exactly what BuildKit runs, with the shell now in sight, but the program " +
+				"still does not receive the signals, which the finding's advice says (unsafe, " +
+				"for the base image's SHELL as above). Windows stages get advice. A " +
+				"HEALTHCHECK CMD that needs the shell is left alone: it has no signals to receive.",
 			Before:        "CMD python app.py --port 8080",
 			After:         `CMD ["python", "app.py", "--port", "8080"]`,
 			Hadolint:      []string{"DL3025"},

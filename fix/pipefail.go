@@ -24,6 +24,7 @@ type runStage struct {
 	// instruction set it, in this stage or one it derives from.
 	shell    []string
 	hasShell bool
+	shellIn  *rewrite.Instruction // the SHELL instruction that set shell, nil for none
 	// derived tells that a later stage is built FROM this one: it inherits the stage's
 	// WORKDIR and SHELL.
 	derived bool
@@ -33,12 +34,13 @@ type runStage struct {
 // instruction i (nil: the default /bin/sh -c; an empty slice: a SHELL dfix could not
 // read).
 type runStages struct {
-	stages []*runStage
-	shells [][]string
+	stages   []*runStage
+	shells   [][]string
+	shellIns []*rewrite.Instruction // the SHELL instruction in effect at instruction i, or nil
 }
 
 func stagesOf(doc *rewrite.Document) *runStages {
-	st := &runStages{shells: make([][]string, len(doc.Instructions))}
+	st := &runStages{shells: make([][]string, len(doc.Instructions)), shellIns: make([]*rewrite.Instruction, len(doc.Instructions))}
 	names := map[string]int{}
 	globalArgs := map[string]string{}
 	var cur *runStage
@@ -60,7 +62,7 @@ func stagesOf(doc *rewrite.Document) *runStages {
 				if idx, ok := names[strings.ToLower(words[0])]; ok {
 					parent := st.stages[idx]
 					cur.parent = idx
-					cur.shell, cur.hasShell = parent.shell, parent.hasShell
+					cur.shell, cur.hasShell, cur.shellIn = parent.shell, parent.hasShell, parent.shellIn
 					parent.derived = true
 				} else {
 					cur.image = os.Expand(words[0], func(k string) string {
@@ -81,11 +83,12 @@ func stagesOf(doc *rewrite.Document) *runStages {
 				if err := json.Unmarshal([]byte(in.Args()), &argv); err != nil || len(argv) == 0 {
 					argv = []string{}
 				}
-				cur.shell, cur.hasShell = argv, true
+				cur.shell, cur.hasShell, cur.shellIn = argv, true, in
 			}
 		}
 		if cur != nil {
 			st.shells[in.Index] = cur.shell
+			st.shellIns[in.Index] = cur.shellIn
 		}
 	}
 	return st
@@ -764,8 +767,11 @@ func checkPipefail(p *Pass) {
 		if argv := st.shells[in.Index]; argv != nil && !posixShells[shellName(argv)] {
 			continue // a SHELL dfix cannot read, or not a POSIX shell
 		}
-		// The SHELL replaces /bin/sh for every RUN it reaches, pipes or not.
-		hazards = append(hazards, shellSwitchHazards(s)...)
+		// A SHELL added after FROM replaces /bin/sh for every RUN it reaches, pipes or
+		// not; a RUN under a SHELL instruction keeps its program.
+		if st.shells[in.Index] == nil {
+			hazards = append(hazards, shellSwitchHazards(s)...)
+		}
 		pipes := unprotectedPipes(s)
 		if len(pipes) == 0 {
 			continue
@@ -842,7 +848,7 @@ func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]
 	}
 	s := st.stages[target]
 	if st.stages[stage].hasShell || s.hasShell {
-		return display("the stage has a SHELL instruction: add \"-o\", \"pipefail\" to it (with bash or ash), or `set -o pipefail &&` at the start of the RUN")
+		return shellOptionFix(p, st, in, target, hazards)
 	}
 	if kind == shellUnknown {
 		return display("dfix cannot tell which shells the base image " + quoteImage(root.image) + " has: add `set -o pipefail &&` at the start of the RUN if its /bin/sh has it (bash, ash and zsh do; Debian's dash does not), or a SHELL with -o pipefail")
@@ -866,6 +872,72 @@ func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]
 		Edits:         []rewrite.Edit{{Start: at, End: at, New: text}},
 		Instructions:  map[string]int{"shell": 1},
 	}, ""
+}
+
+// shellOptionFix is the fix for a RUN under a SHELL instruction: `"-o", "pipefail"`
+// added to that SHELL right after its program, when the program is a shell that has
+// the option. The SHELL keeps its program, so only the pipelines' status changes, and
+// the hazards that hold it back are the pipelines it reaches (the stage of the SHELL
+// and those built on it).
+func shellOptionFix(p *Pass, st *runStages, in *rewrite.Instruction, target int, hazards []pipeHazard) (*Fix, string) {
+	const title = `Add "-o", "pipefail" to the SHELL`
+	display := func(why string) (*Fix, string) {
+		return &Fix{Title: title, Applicability: DisplayOnly}, why
+	}
+	sh := st.shellIns[in.Index]
+	argv := st.shells[in.Index]
+	switch {
+	case sh == nil || len(argv) == 0:
+		return display("the stage has a SHELL instruction dfix cannot read: add \"-o\", \"pipefail\" to it (with bash or ash)")
+	case !pipefailShells[shellName(argv)]:
+		return display("the SHELL runs " + argv[0] + ", which dfix does not know to have -o pipefail: use bash or ash with \"-o\", \"pipefail\"")
+	case sh.Logical == nil || sh.Stage < 0:
+		return display("the SHELL instruction could not be located exactly: add \"-o\", \"pipefail\" to it")
+	}
+	shellStage := sh.Stage
+	hazards = slices.DeleteFunc(slices.Clone(hazards), func(h pipeHazard) bool { return h.shellSwitch })
+	if h := stageHazard(st, shellStage, in, hazards); h != nil {
+		return nil, hazardHelp(h, in)
+	}
+	// The end of the JSON array's first string, in the logical text.
+	text := sh.Logical.Text
+	i := sh.ArgsStart + strings.IndexByte(text[sh.ArgsStart:], '"')
+	if i < sh.ArgsStart {
+		return display("the SHELL instruction could not be located exactly: add \"-o\", \"pipefail\" to it")
+	}
+	end := -1
+	for j := i + 1; j < len(text); j++ {
+		if text[j] == '\\' {
+			j++
+			continue
+		}
+		if text[j] == '"' {
+			end = j + 1
+			break
+		}
+	}
+	if end < 0 || !sh.Logical.Contiguous(i, end-1) {
+		return display("the SHELL instruction could not be located exactly: add \"-o\", \"pipefail\" to it")
+	}
+	at := sh.Logical.Off[end-1] + 1
+	fix := &Fix{
+		Title:         title,
+		Applicability: Unsafe,
+		Edits:         []rewrite.Edit{{Start: at, End: at, New: `, "-o", "pipefail"`}},
+	}
+	// Check that BuildKit reads the SHELL as meant.
+	out, err := rewrite.Apply(p.Doc.Src, fix.Edits)
+	if err != nil {
+		return display("")
+	}
+	doc, err := rewrite.Parse(p.Doc.Path, out)
+	want := append([]string{argv[0], "-o", "pipefail"}, argv[1:]...)
+	var got []string
+	if err != nil || len(doc.Instructions) != len(p.Doc.Instructions) ||
+		json.Unmarshal([]byte(doc.Instructions[sh.Index].Args()), &got) != nil || !slices.Equal(got, want) {
+		return display("the SHELL instruction could not be rewritten exactly: add \"-o\", \"pipefail\" to it")
+	}
+	return fix, ""
 }
 
 func quoteImage(ref string) string {

@@ -77,13 +77,21 @@ func runRules() []*Rule {
 				"when any of its commands fails. A RUN is reported when it has a pipe before any " +
 				"`set -o pipefail` of its own and no SHELL with `-o pipefail` (bash, zsh, ash, ksh) " +
 				"is in effect in its stage (stages built FROM another stage inherit its SHELL). " +
-				"When the base image is known to have bash (Debian, Ubuntu, and the Debian " +
-				"variants of the official language images; not alpine, busybox, distroless, an " +
-				"unknown tag or a tag from a build arg), the fix adds " +
+				"The fix names the shell of the base image's family: on Debian and Ubuntu " +
+				"(and the Debian variants of the official language images) it adds " +
 				"`SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` on its own line right after " +
-				"FROM, once per stage. It is unsafe: every later RUN of the stage (and of stages " +
-				"built from it) then runs under bash instead of sh. A stage with its own SHELL " +
-				"gets advice only. So does a stage (with the stages built from it) where " +
+				"FROM, once per stage; on the Red Hat family (CentOS, Fedora, Rocky, Alma, " +
+				"Oracle Linux, Amazon Linux, UBI, Azure Linux) and Arch, where /bin/sh is bash, " +
+				"the same; on Alpine and busybox `SHELL [\"/bin/ash\", \"-o\", \"pipefail\", " +
+				"\"-c\"]`, ash being their /bin/sh. Under a SHELL instruction whose program has " +
+				"the option (bash, ash, zsh, ksh) it adds `\"-o\", \"pipefail\"` to that SHELL. " +
+				"Unknown images (distroless, an unknown tag or one from a build arg) get advice. " +
+				"It is unsafe: every later RUN of the stage (and of stages built from it) then " +
+				"runs with pipefail, and on Debian under bash instead of dash, so a stage where " +
+				"bash would read a RUN differently from dash (echo's escapes and -e, brace " +
+				"expansion, $'...', &>, == in test, [[ ]], bash's own variables) gets advice " +
+				"only; Debian's dash has no pipefail to put in the RUN instead. So does a stage " +
+				"(with the stages built from it) where " +
 				"pipefail would break a pipeline by design: a writer killed by SIGPIPE when " +
 				"its reader stops early (`yes | cmd`, `cmd | head`, `grep -q`/`-m N`/`-l`, a " +
 				"sed script with `q`, awk with `exit`, `read`), or a pipeline whose status is " +
@@ -92,7 +100,7 @@ func runRules() []*Rule {
 			After:         "FROM debian:bookworm\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/x.tgz | tar -xz",
 			Hadolint:      []string{"DL4006"},
 			Applicability: Unsafe,
-			FixNote:       "display-only unless the base image is known to have bash and no pipeline stops its writer early",
+			FixNote:       "display-only unless the base image's shells are known and no pipeline stops its writer early",
 			Default:       true,
 			Check:         checkPipefail,
 		},
@@ -149,8 +157,14 @@ func analyzeRun(p *Pass, in *rewrite.Instruction) *runShape {
 		r.why = "exec-form RUN (a JSON array) cannot be joined with &&"
 		return r
 	case in.Heredoc:
+		// Never merged: `&&` after a heredoc RUN would go on its first line, before
+		// the body. Its commands are counted as hadolint counts them.
 		r.why = "heredoc RUN"
-		r.commands = 2 // hadolint counts the commands of the heredoc; dfix does not read it
+		r.commands = 2 // a body dfix does not read as shell: taken as several
+		if s, err := p.Facts.Script(in); err == nil {
+			r.commands = 0
+			s.Calls(func(*syntax.CallExpr) { r.commands++ })
+		}
 		return r
 	case !p.Facts.PosixShell(in):
 		r.why = "the RUN is not run by a POSIX shell (Windows, or a SHELL dfix does not merge for)"

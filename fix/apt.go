@@ -174,7 +174,7 @@ func aptRemovesLists(c *syntax.CallExpr) bool {
 	switch name {
 	case "rm":
 		for _, w := range c.Args[i+1:] {
-			if p, ok := pkgPathWord(w); ok && !strings.HasPrefix(p, "-") && aptPathHoldsLists(p) {
+			if p, ok := shell.ReadWord(w, pkgPathWord); ok && !strings.HasPrefix(p, "-") && aptPathHoldsLists(p) {
 				return true
 			}
 		}
@@ -182,7 +182,7 @@ func aptRemovesLists(c *syntax.CallExpr) bool {
 		holds, deletes := false, false
 		paths := true
 		for k := i + 1; k < len(c.Args); k++ {
-			v, ok := pkgPathWord(c.Args[k])
+			v, ok := shell.ReadWord(c.Args[k], pkgPathWord)
 			if !ok {
 				continue
 			}
@@ -242,7 +242,7 @@ func innerScript(c *syntax.CallExpr) *syntax.File {
 		if !strings.Contains(v, "c") {
 			continue
 		}
-		text, ok := scriptText(c.Args[j+1])
+		text, ok := shell.ReadWord(c.Args[j+1], scriptWord)
 		if !ok {
 			return nil
 		}
@@ -255,53 +255,16 @@ func innerScript(c *syntax.CallExpr) *syntax.File {
 	return nil
 }
 
-// scriptText returns the text a word hands to the program, expansions replaced by a
-// placeholder word.
-func scriptText(w *syntax.Word) (string, bool) {
-	const placeholder = "_"
-	var b strings.Builder
-	unescape := func(s string, special string) {
-		for k := 0; k < len(s); k++ {
-			if s[k] == '\\' && k+1 < len(s) && (special == "" || strings.IndexByte(special, s[k+1]) >= 0) {
-				k++
-				if s[k] == '\n' {
-					continue
-				}
-			}
-			b.WriteByte(s[k])
-		}
-	}
-	for _, part := range w.Parts {
-		switch x := part.(type) {
-		case *syntax.Lit:
-			unescape(x.Value, "")
-		case *syntax.SglQuoted:
-			if x.Dollar {
-				return "", false
-			}
-			b.WriteString(x.Value)
-		case *syntax.DblQuoted:
-			if x.Dollar {
-				return "", false
-			}
-			for _, q := range x.Parts {
-				switch y := q.(type) {
-				case *syntax.Lit:
-					unescape(y.Value, "$`\"\\\n")
-				case *syntax.ParamExp, *syntax.CmdSubst, *syntax.ArithmExp:
-					b.WriteString(placeholder)
-				default:
-					return "", false
-				}
-			}
+// scriptWord reads the text a word hands to the program, as the shell unescapes it,
+// with each expansion read as a placeholder word.
+var scriptWord = shell.WordOptions{Globs: true, Escapes: shell.EscapesRemove,
+	Expansion: func(part syntax.WordPart, _ bool) (string, bool) {
+		switch part.(type) {
 		case *syntax.ParamExp, *syntax.CmdSubst, *syntax.ArithmExp:
-			b.WriteString(placeholder)
-		default:
-			return "", false
+			return "_", true
 		}
-	}
-	return b.String(), true
-}
+		return "", false
+	}}
 
 // aptRemovesListsInside reports whether the script a `sh -c` call runs removes the
 // package lists.

@@ -48,7 +48,7 @@ func depArgs(words []*syntax.Word) []depArg {
 	for i, w := range words {
 		out[i].v, out[i].lit = shell.PlainWord(w)
 		if !out[i].lit {
-			out[i].v, _ = depLitWord(w)
+			out[i].v, _ = shell.ReadWord(w, depWord)
 		}
 	}
 	return out

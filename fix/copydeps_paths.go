@@ -78,7 +78,7 @@ const depUnknown = "\x00"
 func depStageEnvOf(doc *rewrite.Document) *depStageEnv {
 	n := len(doc.Instructions)
 	se := &depStageEnv{wd: make([]string, n), env: make([]map[string]string, n)}
-	global := map[string]string{}
+	global := metaArgsOf(doc)
 	names := map[string]int{}
 	type state struct {
 		wd         string
@@ -119,12 +119,11 @@ func depStageEnvOf(doc *rewrite.Document) *depStageEnv {
 				k, v, ok := strings.Cut(w, "=")
 				switch {
 				case in.Stage < 0:
-					global[k] = unquotePair(v)
-					continue
+					continue // global: read by metaArgsOf
 				case ok:
 					v = depExpand(unquotePair(v), vars)
 				default:
-					if g, found := global[k]; found && g != "" {
+					if g, found := global.Value(k); found && g != "" {
 						v = g
 					} else {
 						v = depUnknown

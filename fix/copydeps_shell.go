@@ -100,33 +100,9 @@ func depCdTarget(c *syntax.CallExpr, idx int, cwd string) string {
 	return "" // the home folder
 }
 
-// depLitWord returns the text of a word made of literal and quoted text, globs included
-// (a path such as /var/lib/apt/lists/* is still a path). false for expansions.
-func depLitWord(w *syntax.Word) (string, bool) {
-	var b strings.Builder
-	for _, part := range w.Parts {
-		switch p := part.(type) {
-		case *syntax.Lit:
-			b.WriteString(p.Value)
-		case *syntax.SglQuoted:
-			if p.Dollar {
-				return "", false
-			}
-			b.WriteString(p.Value)
-		case *syntax.DblQuoted:
-			for _, q := range p.Parts {
-				l, ok := q.(*syntax.Lit)
-				if !ok {
-					return "", false
-				}
-				b.WriteString(l.Value)
-			}
-		default:
-			return "", false
-		}
-	}
-	return b.String(), true
-}
+// depWord reads a word made of literal and quoted text, globs included (a path such as
+// /var/lib/apt/lists/* is still a path), escapes kept as written; not expansions.
+var depWord = shell.WordOptions{Globs: true, Escapes: shell.EscapesKeep, DollarDouble: true}
 
 // depCallText is a short rendering of a call for messages: `npm run build`.
 func depCallText(rc depCall) string {
@@ -135,7 +111,7 @@ func depCallText(rc depCall) string {
 		if i < rc.idx {
 			continue
 		}
-		v, ok := depLitWord(w)
+		v, ok := shell.ReadWord(w, depWord)
 		if !ok {
 			v = "…"
 		}
@@ -313,7 +289,7 @@ func depAllVersioned(args []*syntax.Word) bool {
 // constraints, editable or local projects.
 func depPipReadsFiles(args []*syntax.Word) bool {
 	for _, w := range args {
-		v, ok := depLitWord(w)
+		v, ok := shell.ReadWord(w, depWord)
 		if !ok {
 			return true
 		}
@@ -344,7 +320,7 @@ func depRedirectTarget(r *syntax.Redirect) (string, bool) {
 	if r.Word == nil {
 		return "", true
 	}
-	v, ok := depLitWord(r.Word)
+	v, ok := shell.ReadWord(r.Word, depWord)
 	if !ok {
 		return "", false
 	}
@@ -354,7 +330,7 @@ func depRedirectTarget(r *syntax.Redirect) (string, bool) {
 // value returns the text of a word, with $VAR and ${VAR} replaced by the values the
 // Dockerfile gives them; false when it is computed otherwise or a value is unknown.
 func (rc depCall) value(w *syntax.Word) (string, bool) {
-	if v, ok := depLitWord(w); ok {
+	if v, ok := shell.ReadWord(w, depWord); ok {
 		return v, true
 	}
 	start, end := int(w.Pos().Offset()), int(w.End().Offset())

@@ -139,3 +139,27 @@ func TestDepDockerfileIgnore(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", res.Output, want)
 	}
 }
+
+// TestDepStageEnvGlobalArgs pins what an ARG without a default in a stage takes from the
+// global ARGs, read as BuildKit reads them (MetaArgs).
+func TestDepStageEnvGlobalArgs(t *testing.T) {
+	for _, tc := range []struct{ name, globals, wd string }{
+		{"a plain default", "ARG DIR=/opt/app\n", "/opt/app"},
+		{"a quoted default", "ARG DIR=\"/opt/app\"\n", "/opt/app"},
+		{"a default that reads an earlier global ARG", "ARG BASE=/opt\nARG DIR=$BASE/app\n", "/opt/app"},
+		{"a global declared again without a default keeps its default", "ARG DIR=/opt/app\nARG DIR\n", "/opt/app"},
+		{"a global without a default leaves the folder unknown", "ARG DIR\n", ""},
+		{"an empty default leaves the folder unknown", "ARG DIR=\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := rewrite.Parse("Dockerfile", []byte(tc.globals+"FROM debian\nARG DIR\nWORKDIR $DIR\nRUN make\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := doc.Instructions[len(doc.Instructions)-1]
+			if got := depStageEnvOf(doc).wd[last.Index]; got != tc.wd {
+				t.Errorf("working folder %q, want %q", got, tc.wd)
+			}
+		})
+	}
+}

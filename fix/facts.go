@@ -2,7 +2,6 @@ package fix
 
 import (
 	"encoding/json"
-	"os"
 	"path"
 	"strings"
 
@@ -18,6 +17,8 @@ type Facts struct {
 	posix []bool
 	// StageNames maps lower-cased stage names to their stage index.
 	StageNames map[string]int
+	// Args are the ARGs before the first FROM.
+	Args *MetaArgs
 
 	scripts map[int]scriptEntry // parsed shell bodies by instruction index
 	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a
@@ -84,17 +85,10 @@ func computeFacts(doc *rewrite.Document) *Facts {
 	stageWindows := map[int]bool{}
 	fileWindows := strings.Contains(strings.ToLower(path.Base(doc.Path)), "windows") || pragmaNonPosix(doc)
 	posix, other, windows := !fileWindows, false, fileWindows
-	globalArgs := map[string]string{}
-	expand := func(s string) string { return os.Expand(s, func(k string) string { return globalArgs[k] }) }
+	f.Args = metaArgsOf(doc)
+	expand := f.Args.Expand
 	for _, in := range doc.Instructions {
 		switch in.Keyword {
-		case "arg":
-			if in.Stage < 0 {
-				for _, w := range nodeWords(in) {
-					k, v, _ := strings.Cut(w, "=")
-					globalArgs[k] = strings.Trim(v, `"'`)
-				}
-			}
 		case "from":
 			words := nodeWords(in)
 			posix, other, windows = true, false, fileWindows || windowsPlatform(in, expand)

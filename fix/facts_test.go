@@ -54,6 +54,11 @@ func TestFactsOSAndShell(t *testing.T) {
 			"FROM python:3.12-windowsservercore-ltsc2022\nRUN dir\n", "win win"},
 		{"nanoserver tag through global ARGs", "Dockerfile",
 			"ARG REPO=mcr.microsoft.com/powershell\nARG V=nanoserver\nFROM ${REPO}:$V\nRUN dir\n", "sh sh win win"},
+		// The global ARGs as BuildKit reads them (MetaArgs).
+		{"Windows image through a global ARG declared again without a default", "Dockerfile",
+			"ARG IMG=mcr.microsoft.com/windows/servercore\nARG IMG\nFROM $IMG\nRUN dir\n", "sh sh win win"},
+		{"Windows image as the ${X:-d} default of a global ARG without one", "Dockerfile",
+			"ARG IMG\nFROM ${IMG:-mcr.microsoft.com/windows/nanoserver:ltsc2022}\nRUN dir\n", "sh win win"},
 		{".NET Framework image", "Dockerfile",
 			"FROM mcr.microsoft.com/dotnet/framework/sdk:4.8.1\nRUN dir\n", "win win"},
 		{"a PowerShell image is Linux unless its tag says otherwise", "Dockerfile",

@@ -2,7 +2,6 @@ package fix
 
 import (
 	"encoding/json"
-	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -42,19 +41,10 @@ type runStages struct {
 func stagesOf(doc *rewrite.Document) *runStages {
 	st := &runStages{shells: make([][]string, len(doc.Instructions)), shellIns: make([]*rewrite.Instruction, len(doc.Instructions))}
 	names := map[string]int{}
-	globalArgs := map[string]string{}
+	args := metaArgsOf(doc)
 	var cur *runStage
 	for _, in := range doc.Instructions {
 		switch in.Keyword {
-		case "arg":
-			if in.Stage < 0 {
-				for _, w := range nodeWords(in) {
-					k, v, ok := strings.Cut(w, "=")
-					if ok {
-						globalArgs[k] = strings.Trim(v, `"'`)
-					}
-				}
-			}
 		case "from":
 			cur = &runStage{from: in, parent: -1}
 			words := fromWords(in)
@@ -65,12 +55,7 @@ func stagesOf(doc *rewrite.Document) *runStages {
 					cur.shell, cur.hasShell, cur.shellIn = parent.shell, parent.hasShell, parent.shellIn
 					parent.derived = true
 				} else {
-					cur.image = os.Expand(words[0], func(k string) string {
-						if v, ok := globalArgs[k]; ok {
-							return v
-						}
-						return "${" + k + "}" // unknown: keep it visible
-					})
+					cur.image = args.ExpandShowing(words[0]) // a name without a value stays visible
 				}
 			}
 			if len(words) == 3 && strings.EqualFold(words[1], "as") {
@@ -431,7 +416,7 @@ func callName(st *syntax.Stmt) (string, []string) {
 	}
 	var args []string
 	for _, w := range c.Args[i+1:] {
-		t, ok := scriptText(w)
+		t, ok := shell.ReadWord(w, scriptWord)
 		if !ok {
 			t = "_"
 		}

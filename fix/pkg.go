@@ -449,33 +449,25 @@ func pkgPrefix(c *syntax.CallExpr, cmd int) string {
 
 // pkgStages is what the package rules need to know about the build stages of a file.
 type pkgStages struct {
-	parent map[int]int       // stage -> the stage it is built on, when it is one
-	image  map[int]string    // stage -> base image reference, through parent stages, lower case
-	live   map[int]bool      // the last stage, or one a later FROM builds on
-	global map[string]string // ARGs before the first FROM, with their defaults
+	parent map[int]int    // stage -> the stage it is built on, when it is one
+	image  map[int]string // stage -> base image reference, through parent stages, lower case
+	live   map[int]bool   // the last stage, or one a later FROM builds on
+	args   *MetaArgs      // ARGs before the first FROM
 }
 
 func pkgStagesOf(doc *rewrite.Document) *pkgStages {
 	st := &pkgStages{parent: map[int]int{}, image: map[int]string{},
-		live: map[int]bool{}, global: map[string]string{}}
+		live: map[int]bool{}, args: metaArgsOf(doc)}
 	names := map[string]int{}
 	last := -1
 	for _, in := range doc.Instructions {
-		switch in.Keyword {
-		case "arg":
-			if in.Stage < 0 {
-				for _, w := range nodeWords(in) {
-					k, v, _ := strings.Cut(w, "=")
-					st.global[k] = unquotePair(v)
-				}
-			}
-		case "from":
+		if in.Keyword == "from" {
 			words := nodeWords(in)
 			last = in.Stage
 			if len(words) == 0 {
 				continue
 			}
-			ref := strings.ToLower(pkgExpand(words[0], st.global))
+			ref := strings.ToLower(st.args.Expand(words[0]))
 			if idx, ok := names[ref]; ok {
 				st.parent[in.Stage] = idx
 				st.image[in.Stage] = st.image[idx]
@@ -529,7 +521,7 @@ func (st *pkgStages) vars(doc *rewrite.Document, in *rewrite.Instruction) map[st
 				for _, w := range nodeWords(o) {
 					name, v, ok := strings.Cut(w, "=")
 					if !ok {
-						if g, ok := st.global[name]; ok && g != "" {
+						if g, ok := st.args.Value(name); ok && g != "" {
 							out[name] = g
 						}
 						continue
@@ -539,22 +531,6 @@ func (st *pkgStages) vars(doc *rewrite.Document, in *rewrite.Instruction) map[st
 			}
 		}
 	}
-	return out
-}
-
-// pkgExpand replaces $NAME and ${NAME} with the values in vars (unknown names are
-// left as they are).
-func pkgExpand(s string, vars map[string]string) string {
-	out, _ := expandVars(s, func(r varRef) (string, bool) {
-		if r.Unclosed {
-			return r.Raw, true
-		}
-		name, _, _ := strings.Cut(r.Inner, ":")
-		if v, ok := vars[name]; ok && name != "" {
-			return v, true
-		}
-		return r.Raw, true
-	})
 	return out
 }
 
@@ -607,7 +583,7 @@ func pkgRmCleans(c *syntax.CallExpr, dirs []string, tools []string) bool {
 		if pkgAsksCacheDir(w, tools) {
 			return true
 		}
-		p, ok := pkgPathWord(w)
+		p, ok := shell.ReadWord(w, pkgPathWord)
 		if !ok || strings.HasPrefix(p, "-") {
 			continue
 		}
@@ -675,41 +651,16 @@ func pkgPathCovers(p, d string) bool {
 	return d == p || strings.HasPrefix(d, p+"/") || strings.HasPrefix(p, d+"/")
 }
 
-// pkgPathWord returns the text of a path word: literal text, quoted text without
-// expansions, globs kept; a leading $HOME or ${HOME} reads as ~.
-func pkgPathWord(w *syntax.Word) (string, bool) {
-	var b strings.Builder
-	for k, part := range w.Parts {
-		switch x := part.(type) {
-		case *syntax.Lit:
-			b.WriteString(x.Value)
-		case *syntax.SglQuoted:
-			b.WriteString(x.Value)
-		case *syntax.DblQuoted:
-			for _, q := range x.Parts {
-				switch y := q.(type) {
-				case *syntax.Lit:
-					b.WriteString(y.Value)
-				case *syntax.ParamExp:
-					if k != 0 || b.Len() != 0 || y.Param == nil || y.Param.Value != "HOME" || y.Exp != nil || y.Index != nil || y.Length || y.Slice != nil || y.Repl != nil {
-						return "", false
-					}
-					b.WriteString("~")
-				default:
-					return "", false
-				}
-			}
-		case *syntax.ParamExp:
-			if k != 0 || x.Param == nil || x.Param.Value != "HOME" || x.Exp != nil || x.Index != nil || x.Length || x.Slice != nil || x.Repl != nil {
-				return "", false
-			}
-			b.WriteString("~")
-		default:
+// pkgPathWord reads a path word: literal text, quoted text without expansions, globs
+// and escapes kept as written; a leading $HOME or ${HOME} reads as ~.
+var pkgPathWord = shell.WordOptions{Globs: true, Escapes: shell.EscapesKeep, DollarSingle: true, DollarDouble: true,
+	Expansion: func(part syntax.WordPart, first bool) (string, bool) {
+		x, ok := part.(*syntax.ParamExp)
+		if !ok || !first || x.Param == nil || x.Param.Value != "HOME" || x.Exp != nil || x.Index != nil || x.Length || x.Slice != nil || x.Repl != nil {
 			return "", false
 		}
-	}
-	return b.String(), true
-}
+		return "~", true
+	}}
 
 // pkgEnvSet returns the value a variable gets from the Dockerfile or from the RUN
 // itself before the node: an assignment prefix of the call, `export NAME=...` earlier in

@@ -179,7 +179,7 @@ func apkCacheOperands(c *syntax.CallExpr) []int {
 	}
 	var out []int
 	for j := i + 1; j < len(c.Args); j++ {
-		v, ok := pkgPathWord(c.Args[j])
+		v, ok := shell.ReadWord(c.Args[j], pkgPathWord)
 		if ok && strings.HasPrefix(path.Clean(v), "/var/cache/apk/") {
 			out = append(out, j)
 		}

@@ -99,37 +99,7 @@ func Lit(w *syntax.Word) (string, bool) {
 
 // PlainWord returns the value of a word that means the same as its text in every
 // shell: literal text, or quoted text without expansions, escapes, globs or tildes.
-func PlainWord(w *syntax.Word) (string, bool) {
-	var b strings.Builder
-	for _, part := range w.Parts {
-		switch p := part.(type) {
-		case *syntax.Lit:
-			if strings.ContainsAny(p.Value, "\\*?[]{}~$`") {
-				return "", false
-			}
-			b.WriteString(p.Value)
-		case *syntax.SglQuoted:
-			if p.Dollar {
-				return "", false
-			}
-			b.WriteString(p.Value)
-		case *syntax.DblQuoted:
-			if p.Dollar {
-				return "", false
-			}
-			for _, q := range p.Parts {
-				l, ok := q.(*syntax.Lit)
-				if !ok || strings.ContainsAny(l.Value, "\\$`") {
-					return "", false
-				}
-				b.WriteString(l.Value)
-			}
-		default:
-			return "", false
-		}
-	}
-	return b.String(), true
-}
+func PlainWord(w *syntax.Word) (string, bool) { return ReadWord(w, WordOptions{}) }
 
 // Calls visits every simple command of the script, also inside &&/|| chains,
 // pipelines, subshells, blocks, if/while/for/case bodies and functions.

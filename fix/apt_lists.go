@@ -16,7 +16,7 @@ const aptListsClean = "rm -rf /var/lib/apt/lists/*"
 // layer, and appends their removal after the last statement that runs apt. ONBUILD RUN
 // triggers are checked too: the same text runs in the child's build.
 func checkAptListsCleanup(p *Pass) {
-	var stages *pkgStages
+	var stages *Stages
 	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
 		events := aptEvents(s)
 		last := -1 // the last update
@@ -36,9 +36,9 @@ func checkAptListsCleanup(p *Pass) {
 			continue
 		}
 		if stages == nil {
-			stages = pkgStagesOf(p.Doc)
+			stages = p.Facts.Stages()
 		}
-		if !stages.live[s.In.Stage] {
+		if !stages.Live(s.In.Stage) {
 			continue // like hadolint: the stage's layers reach no image
 		}
 		up := events[last].apt
@@ -108,7 +108,7 @@ func aptLastNode(s *shell.Script) syntax.Node {
 // aptListsNeededLater returns a later RUN, in the stage of in or in a stage built on
 // it, that installs from the package lists without an apt update of its own before:
 // removing the lists in `in` would break it. nil when there is none.
-func aptListsNeededLater(p *Pass, stages *pkgStages, in *rewrite.Instruction) *rewrite.Instruction {
+func aptListsNeededLater(p *Pass, stages *Stages, in *rewrite.Instruction) *rewrite.Instruction {
 	refreshed := map[int]bool{} // stages whose lists a later RUN updated
 	for _, o := range p.Doc.Instructions {
 		if o.Index <= in.Index || !shellRunCandidate(p, o) {

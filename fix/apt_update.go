@@ -21,16 +21,15 @@ type aptLists struct {
 // RUN right after it.
 func checkAptUpdateInstall(p *Pass) {
 	ins := p.Doc.Instructions
-	var stages *pkgStages
-	var shells *runStages
+	var stages *Stages
 	state := map[int]aptLists{} // by stage
 	for i, in := range ins {
 		if in.Keyword == "from" {
 			if stages == nil {
-				stages = pkgStagesOf(p.Doc)
+				stages = p.Facts.Stages()
 			}
 			// A stage built on another starts with what that one ended with.
-			if parent, ok := stages.parent[in.Stage]; ok {
+			if parent, ok := stages.parentOf(in.Stage); ok {
 				state[in.Stage] = state[parent]
 			}
 			continue
@@ -76,10 +75,7 @@ func checkAptUpdateInstall(p *Pass) {
 			consumer.what(), before.update.StartLine)
 		prev := ins[max(i-1, 0)]
 		if up := aptUpdateOnly(p, prev); i > 0 && up != nil && prev == before.update && prev.Stage == in.Stage && sameFlags(prev, in) {
-			if shells == nil {
-				shells = stagesOf(p.Doc)
-			}
-			fix, why := mergeFix(p, analyzeRun(p, prev), analyzeRun(p, in), errexitShell(shells.shells[in.Index]))
+			fix, why := mergeFix(p, analyzeRun(p, prev), analyzeRun(p, in), errexitShell(p.Facts.Stages().Shell(in)))
 			if fix != nil {
 				fix.Title = "Merge the `" + up.what() + "` RUN above into this one"
 				fix.Applicability = Safe

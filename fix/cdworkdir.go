@@ -11,7 +11,7 @@ import (
 )
 
 func checkCdToWorkdir(p *Pass) {
-	var st *runStages
+	var st *Stages
 	for _, s := range shellRuns(p) {
 		var cd *syntax.CallExpr
 		s.Calls(func(c *syntax.CallExpr) {
@@ -23,7 +23,7 @@ func checkCdToWorkdir(p *Pass) {
 			continue
 		}
 		if st == nil {
-			st = stagesOf(p.Doc)
+			st = p.Facts.Stages()
 		}
 		start, end, _ := s.WordSpan(cd.Args[0])
 		d := Diagnostic{
@@ -44,7 +44,7 @@ func checkCdToWorkdir(p *Pass) {
 
 // cdWorkdirFix turns `RUN cd /dir && rest` into `WORKDIR /dir` and `RUN rest`, or says
 // why it does not.
-func cdWorkdirFix(p *Pass, st *runStages, s *shell.Script) (*Fix, string) {
+func cdWorkdirFix(p *Pass, st *Stages, s *shell.Script) (*Fix, string) {
 	const advice = "use WORKDIR for a directory the following instructions work in, or keep a temporary cd in a subshell: (cd dir && ...)"
 	in := s.In
 	stmts := s.File.Stmts
@@ -184,11 +184,11 @@ func nextWorkdir(p *Pass, in *rewrite.Instruction, prev workdirState) workdirSta
 // on the working directory, before an absolute WORKDIR resets it ("" when none). The
 // end of the stage counts when the stage is the image (the last stage) or the base of
 // another stage.
-func laterUsesWorkdir(doc *rewrite.Document, st *runStages, in *rewrite.Instruction) string {
+func laterUsesWorkdir(doc *rewrite.Document, st *Stages, in *rewrite.Instruction) string {
 	at := func(x *rewrite.Instruction) string {
 		return fmt.Sprintf("the %s on line %d", strings.ToUpper(x.Keyword), x.StartLine)
 	}
-	if in.Stage < 0 || in.Stage >= len(st.stages) {
+	if in.Stage < 0 || in.Stage >= len(st.List) {
 		return "the build stage (there is no FROM above the RUN)"
 	}
 	for _, x := range doc.Instructions[in.Index+1:] {
@@ -219,10 +219,10 @@ func laterUsesWorkdir(doc *rewrite.Document, st *runStages, in *rewrite.Instruct
 			}
 		}
 	}
-	switch s := st.stages[in.Stage]; {
-	case in.Stage == len(st.stages)-1:
+	switch s := st.List[in.Stage]; {
+	case in.Stage == len(st.List)-1:
 		return "the image (the containers it starts)"
-	case s.derived:
+	case s.Derived:
 		return "the stages built FROM this one"
 	}
 	return ""

@@ -75,11 +75,10 @@ type depStageEnv struct {
 
 const depUnknown = "\x00"
 
-func depStageEnvOf(doc *rewrite.Document) *depStageEnv {
+func depStageEnvOf(doc *rewrite.Document, stages *Stages) *depStageEnv {
 	n := len(doc.Instructions)
 	se := &depStageEnv{wd: make([]string, n), env: make([]map[string]string, n)}
-	global := metaArgsOf(doc)
-	names := map[string]int{}
+	global := stages.args
 	type state struct {
 		wd         string
 		envs, args map[string]string // ENV is inherited by stages built on this one, ARG is not
@@ -102,16 +101,11 @@ func depStageEnvOf(doc *rewrite.Document) *depStageEnv {
 		switch in.Keyword {
 		case "from":
 			cur = state{wd: depBaseWorkdir, envs: map[string]string{}, args: map[string]string{}}
-			if len(words) > 0 {
-				if idx, ok := names[strings.ToLower(words[0])]; ok {
-					cur.wd = ends[idx].wd
-					for k, v := range ends[idx].envs {
-						cur.envs[k] = v
-					}
+			if idx, ok := stages.parentOf(in.Stage); ok {
+				cur.wd = ends[idx].wd
+				for k, v := range ends[idx].envs {
+					cur.envs[k] = v
 				}
-			}
-			if len(words) == 3 && strings.EqualFold(words[1], "as") {
-				names[strings.ToLower(words[2])] = in.Stage
 			}
 			vars = merged()
 		case "arg":

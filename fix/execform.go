@@ -37,7 +37,7 @@ func checkExecForm(p *Pass) {
 		}
 	}
 	cmdArgs := stagesWithCmdArgs(p)
-	shells := stagesOf(p.Doc).shells // the SHELL argv in effect at each instruction
+	shells := p.Facts.Stages().shells // the SHELL argv in effect at each instruction
 	for _, in := range p.Doc.Instructions {
 		start, name := in.ArgsStart, strings.ToUpper(in.Keyword)
 		switch in.Keyword {
@@ -312,10 +312,8 @@ func stagesWithCmdArgs(p *Pass) map[int]bool {
 		case "entrypoint":
 			hasEntrypoint[in.Stage] = true
 		case "from":
-			if words := nodeWords(in); len(words) > 0 {
-				if idx, ok := p.Facts.StageNames[strings.ToLower(words[0])]; ok && idx < in.Stage {
-					parent[in.Stage] = idx
-				}
+			if idx, ok := p.Facts.Stages().parentOf(in.Stage); ok {
+				parent[in.Stage] = idx
 			}
 		}
 	}

@@ -15,10 +15,11 @@ type Facts struct {
 	// powershell: shell fixes stay away from those. The `# escape=` char plays no
 	// part: it says how the Dockerfile continues lines, not which OS runs them.
 	posix []bool
-	// StageNames maps lower-cased stage names to their stage index.
-	StageNames map[string]int
 	// Args are the ARGs before the first FROM.
 	Args *MetaArgs
+
+	doc    *rewrite.Document
+	stages *Stages // computed on first use (Stages)
 
 	scripts map[int]scriptEntry // parsed shell bodies by instruction index
 	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a
@@ -79,7 +80,7 @@ func windowsPlatform(in *rewrite.Instruction, expand func(string) string) bool {
 // `# hadolint shell=NAME` pragma naming a shell that is not POSIX, make every stage
 // Windows with no POSIX shell.
 func computeFacts(doc *rewrite.Document) *Facts {
-	f := &Facts{posix: make([]bool, len(doc.Instructions)), StageNames: map[string]int{}, scripts: map[int]scriptEntry{}, otherShell: make([]bool, len(doc.Instructions)), windows: make([]bool, len(doc.Instructions))}
+	f := &Facts{doc: doc, posix: make([]bool, len(doc.Instructions)), scripts: map[int]scriptEntry{}, otherShell: make([]bool, len(doc.Instructions)), windows: make([]bool, len(doc.Instructions))}
 	stageShell := map[int]bool{} // shell of each stage at its end
 	stageOther := map[int]bool{} // whether a SHELL set it to another shell
 	stageWindows := map[int]bool{}
@@ -90,24 +91,13 @@ func computeFacts(doc *rewrite.Document) *Facts {
 	for _, in := range doc.Instructions {
 		switch in.Keyword {
 		case "from":
-			words := nodeWords(in)
 			posix, other, windows = true, false, fileWindows || windowsPlatform(in, expand)
-			if len(words) > 0 {
-				image := expand(words[0])
-				idx, ok := f.StageNames[strings.ToLower(words[0])]
-				if !ok {
-					idx, ok = f.StageNames[strings.ToLower(image)]
-				}
-				if ok {
-					posix = stageShell[idx]
-					other = stageOther[idx]
-					windows = stageWindows[idx] || windows
-				} else if windowsImage(image) {
-					windows = true
-				}
-			}
-			if len(words) == 3 && strings.EqualFold(words[1], "as") {
-				f.StageNames[strings.ToLower(words[2])] = in.Stage
+			if idx, ok := f.Stages().parentOf(in.Stage); ok {
+				posix = stageShell[idx]
+				other = stageOther[idx]
+				windows = stageWindows[idx] || windows
+			} else if words := nodeWords(in); len(words) > 0 && windowsImage(expand(words[0])) {
+				windows = true
 			}
 		case "shell":
 			var argv []string

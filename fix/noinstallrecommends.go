@@ -67,7 +67,7 @@ func aptGetSubcommand(c *syntax.CallExpr, from int) (sub int, recommendsSet bool
 }
 
 func checkNoInstallRecommends(p *Pass) {
-	var stages *pkgStages
+	var stages *Stages
 	for _, s := range shellRuns(p) {
 		s.Calls(func(c *syntax.CallExpr) {
 			name, i := shell.CommandName(c)
@@ -90,7 +90,7 @@ func checkNoInstallRecommends(p *Pass) {
 				Edits:         []rewrite.Edit{{Start: at, End: at, New: " --no-install-recommends"}},
 			}
 			if stages == nil {
-				stages = pkgStagesOf(p.Doc)
+				stages = p.Facts.Stages()
 			}
 			if clients, edit, ok := caCertificatesEdit(p, stages, s, c, sub); ok {
 				fix.Title = "Add --no-install-recommends and ca-certificates (" + caNames(clients) + " for https)"
@@ -284,8 +284,8 @@ func paramName(w *syntax.Word) (name string, quoted bool) {
 // TLS client in the list, ca-certificates (or a package that depends on it) in the
 // list or installed before in the stage or a stage it is built on, or a word of the
 // list that dfix cannot read.
-func caCertificatesEdit(p *Pass, stages *pkgStages, s *shell.Script, c *syntax.CallExpr, sub int) ([]string, rewrite.Edit, bool) {
-	pkgs, ok := aptInstallPkgs(s, c, sub, stages.vars(p.Doc, s.In))
+func caCertificatesEdit(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr, sub int) ([]string, rewrite.Edit, bool) {
+	pkgs, ok := aptInstallPkgs(s, c, sub, stages.vars(s.In))
 	if !ok || len(pkgs) == 0 {
 		return nil, rewrite.Edit{}, false
 	}
@@ -327,7 +327,7 @@ func caEdit(p *Pass, s *shell.Script, last *syntax.Word) rewrite.Edit {
 // stage it is built on names ca-certificates or a package that depends on it, or
 // names a TLS client with recommends on (then either recommends bring it, or this rule
 // adds it there).
-func caInstalledBefore(p *Pass, stages *pkgStages, s *shell.Script, c *syntax.CallExpr) bool {
+func caInstalledBefore(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr) bool {
 	chain := map[int]bool{}
 	for _, st := range stages.chain(s.In.Stage) {
 		chain[st] = true
@@ -350,7 +350,7 @@ func caInstalledBefore(p *Pass, stages *pkgStages, s *shell.Script, c *syntax.Ca
 			if ac.word != "install" && ac.word != "reinstall" {
 				continue
 			}
-			pkgs, readable := aptInstallPkgs(o, ac.call, ac.sub, stages.vars(p.Doc, in))
+			pkgs, readable := aptInstallPkgs(o, ac.call, ac.sub, stages.vars(in))
 			_, recommendsSet := aptGetSubcommand(ac.call, ac.cmd+1)
 			for _, pk := range pkgs {
 				if caDependents[pk.name] || readable && !recommendsSet && caTLSClients[pk.name] != "" {

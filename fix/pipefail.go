@@ -13,72 +13,6 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// runStage is what the RUN rules need to know about one build stage.
-type runStage struct {
-	from   *rewrite.Instruction
-	parent int    // index of the stage it is built FROM, -1 for an image
-	image  string // the base image reference, build args expanded ("" when FROM names a stage)
-	// shell is the SHELL argv in effect at the end of the stage (inherited from the
-	// parent stage), nil for the default /bin/sh -c. hasShell tells that a SHELL
-	// instruction set it, in this stage or one it derives from.
-	shell    []string
-	hasShell bool
-	shellIn  *rewrite.Instruction // the SHELL instruction that set shell, nil for none
-	// derived tells that a later stage is built FROM this one: it inherits the stage's
-	// WORKDIR and SHELL.
-	derived bool
-}
-
-// runStages describes every stage of doc, and shells[i] is the SHELL argv in effect at
-// instruction i (nil: the default /bin/sh -c; an empty slice: a SHELL dfix could not
-// read).
-type runStages struct {
-	stages   []*runStage
-	shells   [][]string
-	shellIns []*rewrite.Instruction // the SHELL instruction in effect at instruction i, or nil
-}
-
-func stagesOf(doc *rewrite.Document) *runStages {
-	st := &runStages{shells: make([][]string, len(doc.Instructions)), shellIns: make([]*rewrite.Instruction, len(doc.Instructions))}
-	names := map[string]int{}
-	args := metaArgsOf(doc)
-	var cur *runStage
-	for _, in := range doc.Instructions {
-		switch in.Keyword {
-		case "from":
-			cur = &runStage{from: in, parent: -1}
-			words := fromWords(in)
-			if len(words) > 0 {
-				if idx, ok := names[strings.ToLower(words[0])]; ok {
-					parent := st.stages[idx]
-					cur.parent = idx
-					cur.shell, cur.hasShell, cur.shellIn = parent.shell, parent.hasShell, parent.shellIn
-					parent.derived = true
-				} else {
-					cur.image = args.ExpandShowing(words[0]) // a name without a value stays visible
-				}
-			}
-			if len(words) == 3 && strings.EqualFold(words[1], "as") {
-				names[strings.ToLower(words[2])] = len(st.stages)
-			}
-			st.stages = append(st.stages, cur)
-		case "shell":
-			if cur != nil {
-				var argv []string
-				if err := json.Unmarshal([]byte(in.Args()), &argv); err != nil || len(argv) == 0 {
-					argv = []string{}
-				}
-				cur.shell, cur.hasShell, cur.shellIn = argv, true, in
-			}
-		}
-		if cur != nil {
-			st.shells[in.Index] = cur.shell
-			st.shellIns[in.Index] = cur.shellIn
-		}
-	}
-	return st
-}
-
 // fromWords returns the words of a FROM instruction without its --flags.
 func fromWords(in *rewrite.Instruction) []string {
 	var out []string
@@ -88,15 +22,6 @@ func fromWords(in *rewrite.Instruction) []string {
 		}
 	}
 	return out
-}
-
-// root returns the stage at the top of stage i's FROM chain (the one built from an
-// image).
-func (st *runStages) root(i int) int {
-	for n := 0; st.stages[i].parent >= 0 && n < len(st.stages); n++ {
-		i = st.stages[i].parent
-	}
-	return i
 }
 
 // shellName returns the base name of a SHELL argv's program ("bash").
@@ -735,7 +660,7 @@ func awkExit(program string) string {
 }
 
 func checkPipefail(p *Pass) {
-	st := stagesOf(p.Doc)
+	st := p.Facts.Stages()
 	type finding struct {
 		in   *rewrite.Instruction
 		pipe *syntax.BinaryCmd
@@ -803,19 +728,19 @@ func pipeWord(b *syntax.BinaryCmd) *syntax.Word {
 // be there, busybox's ash on Alpine and busybox. When a RUN that SHELL would reach has
 // a pipeline that pipefail would break (see pipeHazards), or a command the new shell
 // would run differently from /bin/sh, there is no fix, only advice.
-func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]bool, hazards []pipeHazard) (*Fix, string) {
+func pipefailFix(p *Pass, st *Stages, in *rewrite.Instruction, needs map[int]bool, hazards []pipeHazard) (*Fix, string) {
 	stage := in.Stage
 	target := stage
-	for i := stage; i >= 0; i = st.stages[i].parent {
+	for i := stage; i >= 0; i = st.List[i].Parent {
 		if needs[i] {
 			target = i
 		}
-		if st.stages[i].parent < 0 {
+		if st.List[i].Parent < 0 {
 			break
 		}
 	}
-	root := st.stages[st.root(target)]
-	kind := baseImageShell(root.image)
+	root := st.List[st.root(target)]
+	kind := baseImageShell(root.Image)
 	argv := kind.pipefailShell()
 	if argv == nil {
 		argv = shellDash.pipefailShell() // named in the advice
@@ -831,14 +756,14 @@ func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]
 	if h := stageHazard(st, target, in, hazards); h != nil {
 		return nil, hazardHelp(h, in)
 	}
-	s := st.stages[target]
-	if st.stages[stage].hasShell || s.hasShell {
+	s := st.List[target]
+	if st.List[stage].hasShell || s.hasShell {
 		return shellOptionFix(p, st, in, target, hazards)
 	}
 	if kind == shellUnknown {
-		return display("dfix cannot tell which shells the base image " + quoteImage(root.image) + " has: add `set -o pipefail &&` at the start of the RUN if its /bin/sh has it (bash, ash and zsh do; Debian's dash does not), or a SHELL with -o pipefail")
+		return display("dfix cannot tell which shells the base image " + quoteImage(root.Image) + " has: add `set -o pipefail &&` at the start of the RUN if its /bin/sh has it (bash, ash and zsh do; Debian's dash does not), or a SHELL with -o pipefail")
 	}
-	from := s.from
+	from := s.From
 	if from.Logical == nil {
 		return display("the FROM line could not be located exactly")
 	}
@@ -864,7 +789,7 @@ func pipefailFix(p *Pass, st *runStages, in *rewrite.Instruction, needs map[int]
 // the option. The SHELL keeps its program, so only the pipelines' status changes, and
 // the hazards that hold it back are the pipelines it reaches (the stage of the SHELL
 // and those built on it).
-func shellOptionFix(p *Pass, st *runStages, in *rewrite.Instruction, target int, hazards []pipeHazard) (*Fix, string) {
+func shellOptionFix(p *Pass, st *Stages, in *rewrite.Instruction, target int, hazards []pipeHazard) (*Fix, string) {
 	const title = `Add "-o", "pipefail" to the SHELL`
 	display := func(why string) (*Fix, string) {
 		return &Fix{Title: title, Applicability: DisplayOnly}, why
@@ -935,14 +860,14 @@ func quoteImage(ref string) string {
 // stageHazard returns the pipeline hazard of the RUN in, else the first one in a RUN
 // that a SHELL added to stage target would reach (target and the stages built from
 // it); nil when there is none.
-func stageHazard(st *runStages, target int, in *rewrite.Instruction, hazards []pipeHazard) *pipeHazard {
+func stageHazard(st *Stages, target int, in *rewrite.Instruction, hazards []pipeHazard) *pipeHazard {
 	for k := range hazards {
 		if hazards[k].in == in {
 			return &hazards[k]
 		}
 	}
 	for k := range hazards {
-		for i, n := hazards[k].in.Stage, 0; i >= 0 && n <= len(st.stages); i, n = st.stages[i].parent, n+1 {
+		for i, n := hazards[k].in.Stage, 0; i >= 0 && n <= len(st.List); i, n = st.List[i].Parent, n+1 {
 			if i == target {
 				return &hazards[k]
 			}

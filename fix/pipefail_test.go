@@ -268,7 +268,7 @@ func TestSedQuits(t *testing.T) {
 	}
 }
 
-func TestStagesOfImageThroughGlobalArgs(t *testing.T) {
+func TestStageImageThroughGlobalArgs(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"a global ARG without a default stays visible", "ARG TAG\nFROM debian:$TAG\n", "debian:${TAG}"},
 		{"a name no ARG declares stays visible", "FROM debian:$TAG\n", "debian:${TAG}"},
@@ -284,7 +284,7 @@ func TestStagesOfImageThroughGlobalArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := stagesOf(doc).stages[0].image; got != tc.want {
+			if got := stagesOfDoc(doc, metaArgsOf(doc)).List[0].Image; got != tc.want {
 				t.Errorf("image %q, want %q", got, tc.want)
 			}
 		})

@@ -12,7 +12,7 @@ import (
 // checkPkgClean reports RUNs where a package manager fills its cache and nothing
 // after it empties the cache, and appends the clean command after the last such call.
 func checkPkgClean(p *Pass, managers []*pkgManager) {
-	var stages *pkgStages
+	var stages *Stages
 	for _, s := range shellRuns(p) {
 		for _, m := range managers {
 			calls := pkgCalls(s, m)
@@ -26,13 +26,13 @@ func checkPkgClean(p *Pass, managers []*pkgManager) {
 				continue
 			}
 			if stages == nil {
-				stages = pkgStagesOf(p.Doc)
+				stages = p.Facts.Stages()
 			}
-			if m.liveStagesOnly && !stages.live[s.In.Stage] {
+			if m.liveStagesOnly && !stages.Live(s.In.Stage) {
 				continue
 			}
 			lc := calls[last]
-			vars := stages.vars(p.Doc, s.In)
+			vars := stages.vars(s.In)
 			if pkgMovedCacheMounted(s, lc.call, vars, m.cacheEnv) {
 				continue
 			}
@@ -157,7 +157,7 @@ func pkgMovedCacheMounted(s *shell.Script, c *syntax.CallExpr, vars map[string]s
 // yarnBerry reports signs that the stage of in (or a stage it is built on) uses Yarn
 // 2 or later: corepack, `yarn set version`, `yarn dlx`, --immutable, .yarnrc.yml or
 // .yarn/ copied in, YARN_NODE_LINKER or YARN_ENABLE_* settings.
-func yarnBerry(p *Pass, stages *pkgStages, in *rewrite.Instruction) bool {
+func yarnBerry(p *Pass, stages *Stages, in *rewrite.Instruction) bool {
 	chain := map[int]bool{}
 	for _, st := range stages.chain(in.Stage) {
 		chain[st] = true

@@ -93,7 +93,7 @@ func pipInstallsSomething(c *syntax.CallExpr, from int) bool {
 }
 
 func checkPipNoCacheDir(p *Pass) {
-	var stages *pkgStages
+	var stages *Stages
 	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
 		mounted := pkgCacheMount(s.In, pipCacheDirs)
 		s.Calls(func(c *syntax.CallExpr) {
@@ -112,9 +112,9 @@ func checkPipNoCacheDir(p *Pass) {
 				return
 			}
 			if stages == nil {
-				stages = pkgStagesOf(p.Doc)
+				stages = p.Facts.Stages()
 			}
-			vars := stages.vars(p.Doc, s.In)
+			vars := stages.vars(s.In)
 			// pip turns its cache off for any value of PIP_NO_CACHE_DIR, true or false
 			// (pip's _handle_no_cache_dir keeps that for backwards compatibility).
 			if v, ok := pkgEnvSet(s, c, vars, "PIP_NO_CACHE_DIR"); ok && v != "" {

@@ -198,11 +198,11 @@ func TestPkgStages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := pkgStagesOf(doc)
+			st := stagesOfDoc(doc, metaArgsOf(doc))
 			var got []string
-			for i := 0; i < len(st.image); i++ {
-				s := st.image[i]
-				if p, ok := st.parent[i]; ok {
+			for i := range st.List {
+				s := st.ref(i)
+				if p, ok := st.parentOf(i); ok {
 					s += "<" + strconv.Itoa(p)
 				}
 				got = append(got, s)
@@ -219,7 +219,7 @@ func TestPkgStageVarsInheritGlobalDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pkgStagesOf(doc).vars(doc, doc.Instructions[4])["V"]; got != "1" {
+	if got := stagesOfDoc(doc, metaArgsOf(doc)).vars(doc.Instructions[4])["V"]; got != "1" {
 		t.Errorf("V = %q, want the global default 1", got)
 	}
 }

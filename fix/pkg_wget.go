@@ -63,7 +63,7 @@ func wgetReports(c *syntax.CallExpr, from int) bool {
 }
 
 func checkWgetProgress(p *Pass) {
-	var stages *pkgStages
+	var stages *Stages
 	for _, s := range shellRuns(p) {
 		s.Calls(func(c *syntax.CallExpr) {
 			name, i := shell.CommandName(c)
@@ -71,7 +71,7 @@ func checkWgetProgress(p *Pass) {
 				return
 			}
 			if stages == nil {
-				stages = pkgStagesOf(p.Doc)
+				stages = p.Facts.Stages()
 			}
 			w := c.Args[i]
 			start, end, _ := s.WordSpan(w)
@@ -111,8 +111,8 @@ func checkWgetProgress(p *Pass) {
 // wgetBusybox reports whether the wget of call c probably is busybox's: the stage is
 // built on an Alpine or busybox image, or runs apk, and does not install GNU wget
 // (`apk add wget`) before the call.
-func wgetBusybox(p *Pass, stages *pkgStages, s *shell.Script, c *syntax.CallExpr) bool {
-	img := stages.image[s.In.Stage]
+func wgetBusybox(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr) bool {
+	img := stages.ref(s.In.Stage)
 	busybox := strings.Contains(img, "alpine") || strings.Contains(img, "busybox")
 	chain := map[int]bool{}
 	for _, st := range stages.chain(s.In.Stage) {

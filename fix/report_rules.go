@@ -80,30 +80,22 @@ func checkWorkdirAbsolute(p *Pass) {
 // of the stage it is built FROM, / for scratch, or a base image's (unknown, baseWhy);
 // at each WORKDIR, step returns the state after it.
 func walkWorkdirs(p *Pass, end int, baseWhy string, step func(in *rewrite.Instruction, prev workdirState) workdirState) workdirState {
-	stages := map[string]workdirState{} // lower-cased stage name -> state at its end
+	stages := p.Facts.Stages()
+	ends := map[int]workdirState{} // stage -> state at its end
 	cur := workdirState{why: "there is no FROM before it"}
-	var name string
 	for _, in := range p.Doc.Instructions[:end] {
 		switch in.Keyword {
 		case "from":
-			if name != "" {
-				stages[name] = cur
-			}
-			words := nodeWords(in)
-			cur, name = workdirState{why: baseWhy}, ""
-			if len(words) > 0 {
-				if st, ok := stages[strings.ToLower(words[0])]; ok {
-					cur = st
-				} else if strings.EqualFold(words[0], "scratch") {
-					cur = workdirState{known: true, dir: "/"}
-				}
-			}
-			if len(words) == 3 && strings.EqualFold(words[1], "as") {
-				name = strings.ToLower(words[2])
+			cur = workdirState{why: baseWhy}
+			if parent, ok := stages.parentOf(in.Stage); ok {
+				cur = ends[parent]
+			} else if words := nodeWords(in); len(words) > 0 && strings.EqualFold(words[0], "scratch") {
+				cur = workdirState{known: true, dir: "/"}
 			}
 		case "workdir":
 			cur = step(in, cur)
 		}
+		ends[in.Stage] = cur
 	}
 	return cur
 }
@@ -208,23 +200,17 @@ func checkNoSudo(p *Pass) {
 }
 
 func checkUserRootLast(p *Pass) {
-	stages := map[string]*rewrite.Instruction{} // lower-cased stage name -> root USER at its end
-	var root *rewrite.Instruction               // the USER root in effect, nil when not root
-	name, seenFrom := "", false
+	stages := p.Facts.Stages()
+	ends := map[int]*rewrite.Instruction{} // stage -> root USER at its end
+	var root *rewrite.Instruction          // the USER root in effect, nil when not root
+	seenFrom := false
 	for _, in := range p.Doc.Instructions {
 		switch in.Keyword {
 		case "from":
-			if name != "" {
-				stages[name] = root
-			}
 			seenFrom = true
-			words := nodeWords(in)
-			root, name = nil, ""
-			if len(words) > 0 {
-				root = stages[strings.ToLower(words[0])]
-			}
-			if len(words) == 3 && strings.EqualFold(words[1], "as") {
-				name = strings.ToLower(words[2])
+			root = nil
+			if parent, ok := stages.parentOf(in.Stage); ok {
+				root = ends[parent]
 			}
 		case "user":
 			if !seenFrom {
@@ -235,6 +221,7 @@ func checkUserRootLast(p *Pass) {
 				root = in
 			}
 		}
+		ends[in.Stage] = root
 	}
 	if root == nil {
 		return

@@ -409,7 +409,7 @@ func errexitShell(argv []string) bool {
 
 func checkRunMerge(p *Pass) {
 	ins := p.Doc.Instructions
-	st := stagesOf(p.Doc)
+	st := p.Facts.Stages()
 	shapes := map[int]*runShape{}
 	shape := func(in *rewrite.Instruction) *runShape {
 		if r, ok := shapes[in.Index]; ok {

@@ -1,11 +1,13 @@
 package fix
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
 	"strings"
 
+	"github.com/dfix-dev/dfix/fix/shell"
 	"github.com/dfix-dev/dfix/rewrite"
 )
 
@@ -370,9 +372,12 @@ func (a *copyDeps) textReason(c *depCopy, run *rewrite.Instruction, installs []*
 // dependency installs themselves are allowed.
 func (a *copyDeps) runUses(in *rewrite.Instruction, dest string, install bool) string {
 	if !shellRunCandidate(a.p, in) {
-		return "a RUN dfix cannot read (exec form, heredoc or another shell) may use the source"
+		return "a RUN dfix cannot read (exec form, another shell, a heredoc it cannot locate) may use the source"
 	}
 	s, err := a.p.Facts.Script(in)
+	if errors.Is(err, shell.ErrNotShell) {
+		return "a RUN whose heredoc is another program's script may use the source"
+	}
 	if err != nil {
 		return "a RUN that is not valid shell may use the source"
 	}

@@ -317,7 +317,11 @@ func caEdit(p *Pass, s *shell.Script, last *syntax.Word) rewrite.Edit {
 	lineStart := p.Doc.LineStart(li)
 	indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
 	if li > s.In.StartLine-1 && start == lineStart+len(indent) && p.Doc.LineOf(at) == li+1 {
-		return rewrite.Edit{Start: at, End: at, New: " " + string(p.Doc.Escape) + p.Doc.LineEOL(li) + indent + "ca-certificates"}
+		esc := string(p.Doc.Escape)
+		if s.IsHeredoc() && start >= s.In.Heredocs[0].Start {
+			esc = `\` // the shell continues a heredoc body's lines, not the Dockerfile
+		}
+		return rewrite.Edit{Start: at, End: at, New: " " + esc + p.Doc.LineEOL(li) + indent + "ca-certificates"}
 	}
 	return rewrite.Edit{Start: at, End: at, New: " ca-certificates"}
 }

@@ -671,6 +671,14 @@ func checkPipefail(p *Pass) {
 	byStage := map[int]bool{} // stages with a finding
 	for _, s := range shellRuns(p) {
 		in := s.In
+		if s.Runner != "" {
+			// A heredoc body the RUN feeds to a shell of its own (`RUN <<EOF bash`, a
+			// #!/bin/bash body): no SHELL reaches it.
+			if in.Stage >= 0 {
+				reportRunnerPipes(p, s)
+			}
+			continue
+		}
 		if in.Stage < 0 || shellPipefail(st.shells[in.Index]) {
 			continue
 		}
@@ -700,6 +708,28 @@ func checkPipefail(p *Pass) {
 		d.Fix, d.Help = pipefailFix(p, st, f.in, byStage, hazards)
 		p.Report(d)
 	}
+}
+
+// reportRunnerPipes reports the first unprotected pipeline of a heredoc body that a
+// shell named by the RUN runs, with advice: a SHELL instruction does not reach it, and
+// the line to add goes into the body.
+func reportRunnerPipes(p *Pass, s *shell.Script) {
+	pipes := unprotectedPipes(s)
+	if len(pipes) == 0 {
+		return
+	}
+	start, end, _ := s.WordSpan(pipeWord(pipes[0]))
+	help := "the heredoc body is run by " + s.Runner + ", not by the SHELL in effect: add `set -o pipefail` as the first line of the body (after a #! line)"
+	if !pipefailShells[s.Runner] {
+		help = "the heredoc body is run by " + s.Runner + ", which dfix does not know to have pipefail"
+	}
+	p.Report(Diagnostic{
+		Start:   start,
+		End:     end,
+		Message: "RUN with a pipe and no pipefail: the pipeline's status is only the last command's, so a failure before `|` goes unnoticed",
+		Help:    help,
+		Fix:     &Fix{Title: "Add set -o pipefail to the heredoc body", Applicability: DisplayOnly},
+	})
 }
 
 // pipeWord returns the first word of a pipeline, where its finding points.

@@ -75,6 +75,9 @@ func apkRuns(p *Pass) []apkRun {
 		}
 		if r.s == nil {
 			r.opaque = strings.Contains(in.Node.Original, "apk")
+			for _, h := range in.Node.Heredocs { // Original is the first line only
+				r.opaque = r.opaque || strings.Contains(h.Content, "apk")
+			}
 		}
 		out = append(out, r)
 	}

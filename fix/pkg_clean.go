@@ -78,22 +78,17 @@ func checkPkgClean(p *Pass, managers []*pkgManager) {
 }
 
 // pkgAppend returns an edit that runs cmds, chained with &&, after the top-level
-// statement holding node, in the instruction's style (as appendCommand does, but
-// before a `;` that ends the statement: Stmt.End counts it).
+// statement holding node, in the instruction's style (as appendCommand does, on the
+// same line in a heredoc script, before a `;` that ends the statement and before a
+// heredoc body it reads).
 func pkgAppend(p *Pass, s *shell.Script, node syntax.Node, cmds []string) (rewrite.Edit, bool) {
 	st := topStmt(s, node)
 	if st == nil || st.Background || st.Coprocess || st.Negated {
 		return rewrite.Edit{}, false
 	}
-	end := st.Cmd.End()
-	for _, r := range st.Redirs {
-		if r.End().Offset() > end.Offset() {
-			end = r.End()
-		}
-	}
-	at := s.FileEnd(end)
+	at := s.FileEnd(stmtEnd(st))
 	last := st == s.File.Stmts[len(s.File.Stmts)-1] && len(s.File.Last) == 0
-	newLine := last && s.In.StartLine != s.In.LogicalEndLine
+	newLine := last && s.In.StartLine != s.In.LogicalEndLine && !s.IsHeredoc()
 	var b strings.Builder
 	for _, c := range cmds {
 		b.WriteString(p.Doc.ContinuationText(s.In, at, "&&", c, newLine))

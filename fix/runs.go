@@ -12,9 +12,10 @@ import (
 )
 
 // shellRunCandidate reports whether dfix may read and change a RUN's shell text:
-// located exactly, shell form, no heredoc, under a POSIX shell.
+// located exactly (heredoc bodies too), shell form, under a POSIX shell.
 func shellRunCandidate(p *Pass, in *rewrite.Instruction) bool {
-	return in.Keyword == "run" && !in.Heredoc && in.Logical != nil && !in.Node.Attributes["json"] &&
+	return in.Keyword == "run" && in.Logical != nil && !in.Node.Attributes["json"] &&
+		(!in.Heredoc || len(in.Heredocs) == len(in.Node.Heredocs)) &&
 		p.Facts.PosixShell(in) && in.Args() != ""
 }
 
@@ -34,12 +35,20 @@ func shellRuns(p *Pass) []*shell.Script {
 	return out
 }
 
-// Script returns the parsed shell body of an instruction, parsing it once per pass.
+// Script returns the parsed shell body of an instruction, parsing it once per pass. A
+// heredoc RUN's script is what BuildKit gives the shell (shell.ParseHeredocRun); the
+// error is shell.ErrNotShell when that is another program's script.
 func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
 	if e, ok := f.scripts[in.Index]; ok {
 		return e.s, e.err
 	}
-	s, err := shell.Parse(in)
+	var s *shell.Script
+	var err error
+	if in.Heredoc {
+		s, err = shell.ParseHeredocRun(in)
+	} else {
+		s, err = shell.Parse(in)
+	}
 	if err == nil && s.EndsInLoneBackslash() {
 		// Shell fixes append at the end of a body: a lone backslash there would escape
 		// what they add. The shell-syntax rule reports it.
@@ -116,12 +125,18 @@ func topStmt(s *shell.Script, node syntax.Node) *syntax.Stmt {
 }
 
 // stmtEnd returns where a statement's command and redirections end, before a `;` or
-// `&` that ends the statement (mvdan counts those in Stmt.End).
+// `&` that ends the statement (mvdan counts those in Stmt.End), and before the body
+// of a heredoc it reads, which mvdan counts in the redirection: that comes on the
+// lines after.
 func stmtEnd(st *syntax.Stmt) syntax.Pos {
 	end := st.Cmd.End()
 	for _, r := range st.Redirs {
-		if r.End().After(end) {
-			end = r.End()
+		e := r.End()
+		if r.Hdoc != nil {
+			e = r.Word.End()
+		}
+		if e.After(end) {
+			end = e
 		}
 	}
 	return end
@@ -130,8 +145,9 @@ func stmtEnd(st *syntax.Stmt) syntax.Pos {
 // appendCommand returns an edit that runs cmd after the top-level statement holding
 // node, chained with &&, so it runs only when that statement succeeded. It goes on a
 // continuation line of its own, in the instruction's style, when the statement ends
-// the RUN and the RUN already spans lines; otherwise on the same line. ok is false
-// when the statement cannot be extended safely (backgrounded, negated).
+// the RUN and the RUN already spans lines; otherwise on the same line, as always in a
+// heredoc script, whose lines the Dockerfile's continuation style does not apply to.
+// ok is false when the statement cannot be extended safely (backgrounded, negated).
 func appendCommand(p *Pass, s *shell.Script, node syntax.Node, cmd string) (rewrite.Edit, bool) {
 	st := topStmt(s, node)
 	if st == nil || st.Background || st.Coprocess || st.Negated {
@@ -139,7 +155,8 @@ func appendCommand(p *Pass, s *shell.Script, node syntax.Node, cmd string) (rewr
 	}
 	at := s.FileEnd(stmtEnd(st))
 	last := st == s.File.Stmts[len(s.File.Stmts)-1] && len(s.File.Last) == 0
-	text := p.Doc.ContinuationText(s.In, at, "&&", cmd, last && s.In.StartLine != s.In.LogicalEndLine)
+	newLine := last && s.In.StartLine != s.In.LogicalEndLine && !s.IsHeredoc()
+	text := p.Doc.ContinuationText(s.In, at, "&&", cmd, newLine)
 	return rewrite.Edit{Start: at, End: at, New: text}, true
 }
 
@@ -149,8 +166,9 @@ func checkShellSyntax(p *Pass) {
 			continue
 		}
 		_, err := p.Facts.Script(in)
-		if err == nil {
-			continue
+		var perr syntax.ParseError
+		if err == nil || in.Heredoc && !errors.As(err, &perr) {
+			continue // a heredoc that is not shell, or not read: nothing wrong with the shell
 		}
 		kw, _ := in.KeywordSpan()
 		d := Diagnostic{
@@ -200,12 +218,15 @@ func onbuildRuns(p *Pass) []*shell.Script {
 }
 
 func onbuildRun(p *Pass, in *rewrite.Instruction) *shell.Script {
-	if in.Keyword != "onbuild" || in.Heredoc || in.Logical == nil || !p.Facts.PosixShell(in) ||
+	if in.Keyword != "onbuild" || in.Logical == nil || !p.Facts.PosixShell(in) ||
 		in.Node.Next == nil || len(in.Node.Next.Children) != 1 {
 		return nil
 	}
+	if in.Heredoc && len(in.Heredocs) != len(in.Node.Heredocs) {
+		return nil
+	}
 	inner := in.Node.Next.Children[0]
-	if !strings.EqualFold(inner.Value, "run") || inner.Attributes["json"] || len(inner.Heredocs) > 0 {
+	if !strings.EqualFold(inner.Value, "run") || inner.Attributes["json"] {
 		return nil
 	}
 	body, ok := triggerBody(in.Logical.Text, in.ArgsStart, p.Doc.Escape)
@@ -220,7 +241,13 @@ func onbuildRun(p *Pass, in *rewrite.Instruction) *shell.Script {
 	if run.Args() == "" {
 		return nil
 	}
-	s, err := shell.Parse(&run)
+	// BuildKit keeps a trigger's heredocs with it (parseOnBuild) and the child's build
+	// reads them as a RUN's.
+	parse := shell.Parse
+	if in.Heredoc {
+		parse = shell.ParseHeredocRun
+	}
+	s, err := parse(&run)
 	if err != nil || s.EndsInLoneBackslash() {
 		return nil
 	}

@@ -51,6 +51,9 @@ type Instruction struct {
 	Flags     []Span // logical spans of the --flags, in order
 	ArgsStart int    // logical offset where the arguments begin
 	Heredoc   bool
+	// Heredocs are the heredoc bodies located in the file, in order; nil when the
+	// instruction has none or they could not be located exactly.
+	Heredocs []Heredoc
 }
 
 // Span is a half-open range [Start, End).
@@ -295,6 +298,9 @@ func (d *Document) locate() {
 		if logical.Text == n.Original && in.LogicalEndLine <= n.EndLine {
 			in.Logical = logical
 			in.Flags, in.ArgsStart = ScanFlags(logical.Text, d.Escape)
+		}
+		if in.Heredoc {
+			in.Heredocs = d.locateHeredocs(in)
 		}
 		d.Instructions = append(d.Instructions, in)
 	}

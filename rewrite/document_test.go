@@ -199,3 +199,39 @@ func TestStrayCRIsNotCROnly(t *testing.T) {
 		}
 	}
 }
+
+func TestHeredocBodiesAreLocatedInTheirBytes(t *testing.T) {
+	tests := []struct {
+		name, src string
+		bodies    []string // Src[Start:End] of each heredoc
+		names     []string // Src[NameStart:NameEnd] of each delimiter
+	}{
+		{"one body", "FROM a\nRUN <<EOF\necho hi\nEOF\n", []string{"echo hi\n"}, []string{"EOF"}},
+		{"a <<- body keeps its tabs, the delimiter is after them", "FROM a\nRUN <<-EOF\n\techo hi\n\t\tEOF\n", []string{"\techo hi\n"}, []string{"EOF"}},
+		{"two bodies, one after the other", "FROM a\nRUN <<A cat >a && <<'B' cat >b\n1\nA\n2\nB\nCMD x\n", []string{"1\n", "2\n"}, []string{"A", "B"}},
+		{"a body after a continued line", "FROM a\nRUN --mount=type=cache,target=/x \\\n  <<EOF\nmake\nEOF\n", []string{"make\n"}, []string{"EOF"}},
+		{"an empty body", "FROM a\nRUN cat <<EOF >/x\nEOF\n", []string{""}, []string{"EOF"}},
+		{"CRLF lines", "FROM a\r\nCOPY <<EOF /a\r\nx\r\nEOF\r\n", []string{"x\r\n"}, []string{"EOF"}},
+		{"no final newline", "FROM a\nRUN <<EOF\nmake\nEOF", []string{"make\n"}, []string{"EOF"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Parse("Dockerfile", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := d.Instructions[1]
+			if len(in.Heredocs) != len(tt.bodies) {
+				t.Fatalf("got %d heredocs, want %d", len(in.Heredocs), len(tt.bodies))
+			}
+			for i, h := range in.Heredocs {
+				if got := string(d.Src[h.Start:h.End]); got != tt.bodies[i] || h.Content != got {
+					t.Errorf("body %d: got %q (content %q), want %q", i, got, h.Content, tt.bodies[i])
+				}
+				if got := string(d.Src[h.NameStart:h.NameEnd]); got != tt.names[i] {
+					t.Errorf("delimiter %d: got %q, want %q", i, got, tt.names[i])
+				}
+			}
+		})
+	}
+}

@@ -13,12 +13,20 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// Script is a shell program parsed from an instruction's arguments.
+// Script is a shell program parsed from an instruction's arguments, or from the
+// heredoc bodies of a RUN.
 type Script struct {
 	In   *rewrite.Instruction
 	File *syntax.File
 	Text string // the shell text, as parsed
-	base int    // logical offset where Text begins
+	base int    // logical offset where Text begins (scripts of the logical line only)
+	off  []int  // file offset of every byte of Text, and of the end of Text
+
+	// Runner names the shell that runs a heredoc script when it is not the shell in
+	// effect for the RUN: "bash" for `RUN <<EOF bash` or a body that starts with
+	// `#!/bin/bash`; "" when the shell in effect (SHELL, or /bin/sh) runs it.
+	Runner  string
+	heredoc bool
 
 	calls  []*syntax.CallExpr // every simple command, in Walk order, once asked for
 	walked bool
@@ -44,8 +52,14 @@ func ParseAt(in *rewrite.Instruction, start int) (*Script, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Script{In: in, File: f, Text: text, base: start}, nil
+	return &Script{In: in, File: f, Text: text, base: start, off: in.Logical.Off[start:]}, nil
 }
+
+// IsHeredoc reports whether the script is read from a BuildKit heredoc RUN: its text
+// spans lines of the file that the Dockerfile's continuation and comment rules do not
+// apply to, so an edit made for a logical line (a `\` continuation in the file's
+// style, a WORKDIR for a leading cd) may not fit it.
+func (s *Script) IsHeredoc() bool { return s.heredoc }
 
 // ErrLoneBackslash is the error of a body whose text ends in a backslash that escapes
 // nothing (`RUN make install \` in a file whose escape char is the backtick, where
@@ -63,25 +77,31 @@ func (s *Script) EndsInLoneBackslash() bool {
 	return int(s.File.Stmts[len(s.File.Stmts)-1].End().Offset()) == len(s.Text)
 }
 
-// Logical returns the logical offset of a shell position.
+// Logical returns the logical offset of a shell position. It has a meaning only for
+// scripts read from the logical line (not IsHeredoc).
 func (s *Script) Logical(p syntax.Pos) int { return s.base + int(p.Offset()) }
 
 // FileOffset returns the file offset of a shell position.
-func (s *Script) FileOffset(p syntax.Pos) int { return s.In.Logical.Off[s.Logical(p)] }
+func (s *Script) FileOffset(p syntax.Pos) int { return s.off[p.Offset()] }
 
 // FileEnd returns the file offset just after the byte before end: where to insert text
 // right after a node that ends at end, staying on the node's own line.
 func (s *Script) FileEnd(end syntax.Pos) int {
-	i := s.Logical(end)
+	i := int(end.Offset())
 	if i == 0 {
-		return s.In.Logical.Off[0]
+		return s.off[0]
 	}
-	return s.In.Logical.Off[i-1] + 1
+	return s.off[i-1] + 1
 }
 
-// WordSpan returns the file range of a word and whether it lies on one line.
+// WordSpan returns the file range of a word and whether it is one unbroken range of
+// the file (on one line, no continuation inside).
 func (s *Script) WordSpan(w *syntax.Word) (start, end int, ok bool) {
-	return s.In.Logical.FileSpan(s.Logical(w.Pos()), s.Logical(w.End()))
+	i, j := int(w.Pos().Offset()), int(w.End().Offset())
+	if j <= i {
+		return s.off[i], s.off[i], true
+	}
+	return s.off[i], s.off[j-1] + 1, s.off[j-1]-s.off[i] == j-1-i
 }
 
 // Lit returns the literal value of a word made only of unquoted literal text, and false

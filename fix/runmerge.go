@@ -49,23 +49,33 @@ func runRules() []*Rule {
 			Name:  "cd-to-workdir",
 			Title: "cd in a RUN instead of WORKDIR",
 			Doc: "A `cd` in a RUN lasts only for that RUN, which is easy to forget, and hides where " +
-				"the build works. A RUN that is exactly `cd /abs/dir && rest` becomes " +
-				"`WORKDIR /abs/dir` and `RUN rest` (flags kept on the RUN). When something later in " +
+				"the build works. A RUN that starts with `cd DIR && rest` (after `set` options such " +
+				"as `set -eux;`, or right after a `mkdir [-p] DIR` that WORKDIR replaces) becomes " +
+				"`WORKDIR DIR` and `RUN rest` (flags kept on the RUN). DIR may be absolute, relative " +
+				"to a known WORKDIR (written absolute, never through `..`), or made of variables an " +
+				"ENV sets to plain text. `cd DIR; rest` is rewritten only under `set -e` or a SHELL " +
+				"with -e, where a failing cd fails the RUN as `&&` does; a trailing `cd -`, `cd ..` " +
+				"or `cd /` goes with it. When something later in " +
 				"the stage depends on the working directory (a RUN, CMD, ENTRYPOINT, HEALTHCHECK, " +
 				"ONBUILD, relative COPY/ADD destination, relative WORKDIR or VOLUME before an " +
 				"absolute WORKDIR resets it, or the stage is the last one or the base of another " +
-				"stage), the previous WORKDIR is written back right after the RUN, when it is known " +
+				"stage; not a later RUN that starts with its own absolute cd), the previous WORKDIR " +
+				"is written back right after the RUN, when it is known " +
 				"exactly: the stage's last WORKDIR before the RUN (a relative one joined onto the " +
-				"one before), or the one of the earlier stage it is built FROM. A base image's " +
-				"WORKDIR or a WORKDIR with variables is not known: advice then. A cd to the " +
+				"one before, ENV variables expanded), or the one of the earlier stage it is built " +
+				"FROM. A base image's WORKDIR is not known: advice then. A cd to the " +
 				"directory the RUN already works in is removed. It is unsafe: WORKDIR creates a " +
-				"missing directory where `cd` failed the build. Other uses of `cd` (in the middle " +
-				"of the command, in a subshell, after `;`) are reported with advice.",
+				"missing directory where `cd` failed the build, and a path through a symlink is " +
+				"resolved in $PWD. Refused with the reason: `cd X && a || b` (the build goes on " +
+				"when the cd fails), a relative --mount target, a rest that reads $PWD, $OLDPWD or " +
+				"`cd -`, `~`, build ARGs and shell-only expansions, heredoc RUNs. A cd in the " +
+				"middle of the command, in a subshell, if, case or group has no WORKDIR form: " +
+				"advice with the reason.",
 			Before:        "RUN cd /src && make install\nWORKDIR /app",
 			After:         "WORKDIR /src\nRUN make install\nWORKDIR /app",
 			Hadolint:      []string{"DL3003"},
 			Applicability: Unsafe,
-			FixNote:       "display-only when a later instruction depends on the working directory and the previous WORKDIR is unknown",
+			FixNote:       "display-only when the cd does not lead the RUN, or a later instruction depends on the working directory and the previous WORKDIR is unknown",
 			Default:       true,
 			Check:         checkCdToWorkdir,
 		},

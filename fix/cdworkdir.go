@@ -44,18 +44,12 @@ const cdAdvice = "use WORKDIR where the following instructions should work too; 
 
 // cdCheck holds what cd-to-workdir computes once per pass.
 type cdCheck struct {
-	p   *Pass
-	env []cdEnv // the ENV values known at each instruction
+	p *Pass
 }
 
 func (c *cdCheck) stages() *Stages { return c.p.Facts.Stages() }
 
-func (c *cdCheck) envAt(in *rewrite.Instruction) cdEnv {
-	if c.env == nil {
-		c.env = knownEnv(c.p.Doc, c.stages())
-	}
-	return c.env[in.Index]
-}
+func (c *cdCheck) envAt(in *rewrite.Instruction) cdEnv { return c.p.Facts.Env(in) }
 
 // cdLeaf is one command of the RUN's top-level lists, with the operator after it.
 type cdLeaf struct {
@@ -233,7 +227,7 @@ func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 			return nil, "the RUN mounts at a relative target (" + m.Target + "), which resolves against the WORKDIR: a WORKDIR would move the mount: " + cdAdvice
 		}
 	}
-	prev := workdirBefore(p, in, c.envAt)
+	prev := p.Facts.WorkdirBefore(in)
 	dir, text, why := c.cdTarget(s, in, cd.Args[1], prev)
 	if why != "" {
 		return nil, why + ": " + cdAdvice
@@ -552,94 +546,6 @@ const plainPathChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 // word as it is, without quotes or escapes.
 func plainPath(dir string) bool {
 	return strings.HasPrefix(dir, "/") && strings.Trim(dir, plainPathChars) == ""
-}
-
-// cdVar is what is known of a variable at an instruction: its value, or why not.
-type cdVar struct{ val, why string }
-
-// cdEnv maps variable names to what is known of them; a name not in it is set by
-// nothing in the Dockerfile.
-type cdEnv map[string]cdVar
-
-// knownEnv returns, for each instruction, the variables the Dockerfile sets before it
-// in its stage (and the stages it is built FROM): an ENV with a literal value is
-// known; an ENV made of other values, or an ARG (a build argument can change it), is
-// not. ENV wins over an ARG of the same name, as in BuildKit.
-func knownEnv(doc *rewrite.Document, stages *Stages) []cdEnv {
-	out := make([]cdEnv, len(doc.Instructions))
-	ends := map[int]cdEnv{} // stage -> ENV at its end
-	cur := cdEnv{}
-	set := func(k string, v cdVar) {
-		next := make(cdEnv, len(cur)+1)
-		for a, b := range cur {
-			next[a] = b
-		}
-		next[k] = v
-		cur = next
-	}
-	for _, in := range doc.Instructions {
-		switch in.Keyword {
-		case "from":
-			cur = cdEnv{}
-			if parent, ok := stages.parentOf(in.Stage); ok {
-				cur = ends[parent]
-			}
-		case "env":
-			words := nodeWords(in)
-			for i := 0; i+1 < len(words); i += 3 {
-				v := unquotePair(words[i+1])
-				if strings.ContainsAny(v, "$\\'\"`") {
-					set(words[i], cdVar{why: "set by an ENV from other values"})
-				} else {
-					set(words[i], cdVar{val: v})
-				}
-			}
-		case "arg":
-			if in.Stage < 0 {
-				break
-			}
-			for _, w := range nodeWords(in) {
-				k, _, _ := strings.Cut(w, "=")
-				if e, ok := cur[k]; !ok || e.why != "" {
-					set(k, cdVar{why: "a build argument"})
-				}
-			}
-		}
-		out[in.Index] = cur
-		ends[in.Stage] = cur
-	}
-	return out
-}
-
-// workdirBefore returns what is known of the working directory right before target:
-// the last WORKDIR of its stage (relative ones joined onto the one before), the end of
-// the stage it is built FROM, or / for scratch. A base image's WORKDIR is unknown, and
-// so is a WORKDIR with quotes, escapes or variables no ENV sets to a literal value.
-func workdirBefore(p *Pass, target *rewrite.Instruction, envAt func(*rewrite.Instruction) cdEnv) workdirState {
-	return walkWorkdirs(p, target.Index, "the base image sets it", func(in *rewrite.Instruction, prev workdirState) workdirState {
-		return nextWorkdir(p, in, prev, envAt(in))
-	})
-}
-
-// nextWorkdir returns the working directory after WORKDIR in, given the one before it.
-func nextWorkdir(p *Pass, in *rewrite.Instruction, prev workdirState, env cdEnv) workdirState {
-	raw := strings.TrimSpace(in.Args())
-	if in.Logical == nil || raw == "" {
-		return workdirState{why: "set by a WORKDIR dfix cannot read"}
-	}
-	value, plain := unquoteWord(raw, p.Doc.Escape)
-	if plain {
-		value, plain = expandKnown(value, env)
-	}
-	switch {
-	case !plain || p.Facts.Windows(in) || windowsAbsolute(value) || strings.HasPrefix(value, `\`):
-		return workdirState{why: "set by WORKDIR " + raw}
-	case strings.HasPrefix(value, "/"):
-		return workdirState{known: true, dir: path.Clean(value)}
-	case !prev.known:
-		return workdirState{why: "set by WORKDIR " + raw + ", relative to an unknown one"}
-	}
-	return workdirState{known: true, dir: path.Join(prev.dir, value)}
 }
 
 // expandKnown replaces $NAME and ${NAME} by the literal values ENV gave them; ok is

@@ -47,8 +47,8 @@ func TestWorkdirBefore(t *testing.T) {
 		{"a relative WORKDIR on scratch joins onto /", "FROM scratch AS base\nFROM base\nWORKDIR rel\nRUN make\n", "/rel"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, c := cdPass(t, tc.src)
-			st := workdirBefore(p, p.Doc.Instructions[len(p.Doc.Instructions)-1], c.envAt)
+			p, _ := cdPass(t, tc.src)
+			st := p.Facts.WorkdirBefore(p.Doc.Instructions[len(p.Doc.Instructions)-1])
 			got := "?"
 			if st.known {
 				got = st.dir

@@ -18,8 +18,10 @@ type Facts struct {
 	// Args are the ARGs before the first FROM.
 	Args *MetaArgs
 
-	doc    *rewrite.Document
-	stages *Stages // computed on first use (Stages)
+	doc      *rewrite.Document
+	stages   *Stages        // computed on first use (Stages)
+	env      []cdEnv        // computed on first use (Env)
+	workdirs []workdirState // computed on first use (WorkdirBefore)
 
 	scripts map[int]scriptEntry // parsed shell bodies by instruction index
 	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a

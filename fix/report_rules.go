@@ -70,20 +70,19 @@ type workdirState struct {
 }
 
 func checkWorkdirAbsolute(p *Pass) {
-	walkWorkdirs(p, len(p.Doc.Instructions), "set by the base image", func(in *rewrite.Instruction, prev workdirState) workdirState {
+	walkWorkdirs(p.Doc, p.Facts.Stages(), "set by the base image", nil, func(in *rewrite.Instruction, prev workdirState) workdirState {
 		return checkWorkdir(p, in, prev)
 	})
 }
 
-// walkWorkdirs follows the working directory through the instructions before end,
-// stage by stage, and returns what is known of it there: a stage starts from the end
-// of the stage it is built FROM, / for scratch, or a base image's (unknown, baseWhy);
-// at each WORKDIR, step returns the state after it.
-func walkWorkdirs(p *Pass, end int, baseWhy string, step func(in *rewrite.Instruction, prev workdirState) workdirState) workdirState {
-	stages := p.Facts.Stages()
+// walkWorkdirs follows the working directory through the instructions, stage by
+// stage: a stage starts from the end of the stage it is built FROM, / for scratch, or
+// a base image's (unknown, baseWhy); at each WORKDIR, step returns the state after
+// it. before, when not nil, sees the state each instruction runs in.
+func walkWorkdirs(doc *rewrite.Document, stages *Stages, baseWhy string, before func(in *rewrite.Instruction, cur workdirState), step func(in *rewrite.Instruction, prev workdirState) workdirState) {
 	ends := map[int]workdirState{} // stage -> state at its end
 	cur := workdirState{why: "there is no FROM before it"}
-	for _, in := range p.Doc.Instructions[:end] {
+	for _, in := range doc.Instructions {
 		switch in.Keyword {
 		case "from":
 			cur = workdirState{why: baseWhy}
@@ -92,12 +91,15 @@ func walkWorkdirs(p *Pass, end int, baseWhy string, step func(in *rewrite.Instru
 			} else if words := nodeWords(in); len(words) > 0 && strings.EqualFold(words[0], "scratch") {
 				cur = workdirState{known: true, dir: "/"}
 			}
-		case "workdir":
+		}
+		if before != nil {
+			before(in, cur)
+		}
+		if in.Keyword == "workdir" {
 			cur = step(in, cur)
 		}
 		ends[in.Stage] = cur
 	}
-	return cur
 }
 
 // checkWorkdir reports one WORKDIR when it is relative, and returns the state after it.

@@ -40,7 +40,7 @@ var valueFlags = map[string]bool{
 	"select": true, "ignore": true, "format": true, "j": true, "jobs": true,
 	"stdin-filename": true, "color": true,
 	"pin-lock": true, "platform": true, "registry-mirror": true, "pin-jobs": true, "pin-timeout": true,
-	"config": true, "context": true,
+	"config": true, "context": true, "cpuprofile": true, "memprofile": true,
 }
 
 func init() {
@@ -122,7 +122,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			// only transport of `dfix lsp`, so it is accepted and means nothing more.
 			&cli.BoolFlag{Name: "stdio", Hidden: true},
 			&cli.BoolFlag{Name: "verify", Usage: "with -w: build each changed file before and after with Docker; write only what builds"},
-		}, append(pinFlags(), verifyFlags()...)...),
+		}, append(append(pinFlags(), verifyFlags()...), profileFlags()...)...),
 		Commands: []*cli.Command{
 			{Name: "rules", Usage: "list every rule", Action: func(c *cli.Context) error {
 				return printRules(stdout, fix.Rules(), c.String("format"))
@@ -145,6 +145,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if err != nil {
 				return cli.Exit("dfix: "+err.Error(), exitError)
 			}
+			stopProfile, err := startCPUProfile(c)
+			if err != nil {
+				return cli.Exit("dfix: "+err.Error(), exitError)
+			}
+			defer stopProfile()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			code = cfg.runPaths(ctx, c.Args().Slice())

@@ -11,13 +11,16 @@ import (
 // When ctx ends, the items not yet dispatched are skipped: no result is sent for them.
 // The channel is closed at the end.
 func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken func(int), finished func()) <-chan T {
-	type slot struct {
-		v  T
-		ok bool // false: skipped
-	}
-	slots := make([]chan slot, n)
+	// At most `window` items are dispatched and not yet taken: results wait in order
+	// behind a slow one (a 10 MB file, say) and would otherwise pile up in memory
+	// without bound while the other workers go on. It also bounds the result slots: a
+	// ring of `window` of them serves any n, where one per item cost 100 bytes a file
+	// before any work (10 MB for a 100,000-file tree).
+	window := max(64, 16*workers)
+	tokens := make(chan struct{}, window)
+	slots := make([]chan T, min(window, max(n, 1)))
 	for i := range slots {
-		slots[i] = make(chan slot, 1)
+		slots[i] = make(chan T, 1)
 	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -26,28 +29,26 @@ func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				slots[i] <- slot{v: work(i), ok: true}
+				slots[i%len(slots)] <- work(i)
 			}
 		}()
 	}
-	// At most `window` items are dispatched and not yet taken: results wait in order
-	// behind a slow one (a 10 MB file, say) and would otherwise pile up in memory
-	// without bound while the other workers go on.
-	window := make(chan struct{}, max(64, 16*workers))
+	// dispatched is how many items went to the workers, known once the dispatcher ends.
+	var dispatched int
+	ended := make(chan struct{})
 	go func() {
+		defer close(ended)
 		defer close(jobs)
 		for i := 0; i < n; i++ {
 			select {
-			case window <- struct{}{}:
+			case tokens <- struct{}{}:
 				select {
 				case jobs <- i:
+					dispatched = i + 1
 					continue
 				case <-ctx.Done():
 				}
 			case <-ctx.Done():
-			}
-			for j := i; j < n; j++ {
-				slots[j] <- slot{}
 			}
 			return
 		}
@@ -55,15 +56,27 @@ func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken
 	out := make(chan T)
 	go func() {
 		defer close(out)
-		for i := range slots {
-			s := <-slots[i]
+	results:
+		for i := 0; i < n; i++ {
+			var v T
+			select {
+			case v = <-slots[i%len(slots)]:
+			case <-ended:
+				if i >= dispatched { // skipped, as are all after it
+					for ; i < n; i++ {
+						if taken != nil {
+							taken(i + 1)
+						}
+					}
+					break results
+				}
+				v = <-slots[i%len(slots)]
+			}
 			if taken != nil {
 				taken(i + 1)
 			}
-			if s.ok {
-				<-window // a dispatched item always has a result
-				out <- s.v
-			}
+			<-tokens // a dispatched item always has a result
+			out <- v
 		}
 		if finished != nil {
 			finished()

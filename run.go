@@ -39,6 +39,7 @@ type config struct {
 	color         bool
 	progress      bool
 	stdinFilename string
+	memProfile    string          // hidden --memprofile (profile.go)
 	context       string          // --context: the build context folder ("" each Dockerfile's folder)
 	pin           *pinRun         // digest pinning (--pin), nil when off
 	pinOpts       *fix.PinOptions // its settings for the rule, bound to the run's context
@@ -54,7 +55,8 @@ func configFrom(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) (*con
 	cfg := &config{
 		unsafe: c.Bool("unsafe-fixes"), format: c.String("format"), jobs: c.Int("jobs"),
 		quiet: c.Bool("quiet"), exitZero: c.Bool("exit-zero"), stdinFilename: c.String("stdin-filename"),
-		stdin: stdin, stdout: stdout, stderr: stderr,
+		memProfile: c.String("memprofile"),
+		stdin:      stdin, stdout: stdout, stderr: stderr,
 	}
 	n := 0
 	for _, m := range []struct {
@@ -141,6 +143,7 @@ type fileResult struct {
 	note    string // skipped, with the reason
 	changed bool
 	written bool
+	staged  *rewrite.Staged // -w: the fixed file, written beside it, not yet in place
 	// verified is the build verdict of -w --verify; verifyNote says what was written.
 	verified   *verify.Report
 	verifyNote string
@@ -198,13 +201,17 @@ func (cfg *config) runFiles(ctx context.Context, files []string, walkErrs []erro
 	if cfg.pin != nil {
 		go cfg.pin.prefetch(ctx, files)
 	}
-	results := cfg.process(ctx, files)
+	results := cfg.commitWrites(cfg.process(ctx, files))
 	rep := newReporter(cfg)
 	for r := range results {
 		code = max(code, rep.file(r))
 	}
 	code = max(code, cfg.pin.finish(cfg)) // failed lookups, before the summary
 	code = max(code, rep.finish())
+	if err := writeHeapProfile(cfg.memProfile); err != nil {
+		fmt.Fprintln(cfg.stderr, "dfix:", err)
+		code = exitError
+	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(cfg.stderr, "dfix: interrupted; files not yet processed were left as they were")
 		code = exitError
@@ -235,12 +242,23 @@ func (cfg *config) processFile(ctx context.Context, path string) (fr *fileResult
 			fr.err = fmt.Errorf("%s: internal error (a dfix bug, please report it): %v", path, p)
 		}
 	}()
-	snap, err := rewrite.ReadFile(path)
+	// Only -w needs a snapshot (the resolved target, a hash to notice a change on disk
+	// before writing); the other modes read the bytes alone.
+	var snap *rewrite.Snapshot
+	var src []byte
+	var err error
+	if cfg.mode == modeWrite {
+		if snap, err = rewrite.ReadFile(path); err == nil {
+			src = snap.Data
+		}
+	} else {
+		src, err = rewrite.ReadBytes(path)
+	}
 	if err != nil {
 		fr.err = err
 		return fr
 	}
-	fr.res, fr.note, fr.err = cfg.fixBytes(path, snap.Data)
+	fr.res, fr.note, fr.err = cfg.fixBytes(path, src)
 	if fr.res == nil {
 		return fr
 	}
@@ -255,13 +273,82 @@ func (cfg *config) processFile(ctx context.Context, path string) (fr *fileResult
 		}
 	}
 	if cfg.mode == modeWrite && fr.changed {
-		if err := fileWriter.WriteFile(snap, out); err != nil {
+		// The temporary file only: commitWrites syncs and renames files in batches.
+		if fr.staged, err = fileWriter.Stage(snap, out); err != nil {
 			fr.err = err
 			return fr
 		}
-		fr.written = true
 	}
 	return fr
+}
+
+// writeBatch is the most staged files commitWrites puts in place together.
+const writeBatch = 32
+
+// commitWrites passes results on in order, putting the files -w staged in place
+// first, a batch at a time: one round of concurrent syncs, renames, one sync per
+// folder (rewrite.Writer.Commit), where one file after another cost two syncs each.
+// It is a group commit: while a batch is being committed the next one fills, and an
+// idle committer takes whatever is there, so batches grow when syncs are slow and
+// output never waits for a batch to fill.
+func (cfg *config) commitWrites(results <-chan *fileResult) <-chan *fileResult {
+	if cfg.mode != modeWrite {
+		return results
+	}
+	batches := make(chan []*fileResult) // unbuffered: a send succeeds when the committer is idle
+	go func() {
+		defer close(batches)
+		var held []*fileResult
+		for results != nil || len(held) > 0 {
+			var idle chan<- []*fileResult // nil (never ready) while nothing is held
+			if len(held) > 0 {
+				idle = batches
+			}
+			if results == nil || len(held) >= writeBatch {
+				batches <- held
+				held = nil
+				continue
+			}
+			select {
+			case r, ok := <-results:
+				if !ok {
+					results = nil
+					continue
+				}
+				held = append(held, r)
+			case idle <- held:
+				held = nil
+			}
+		}
+	}()
+	out := make(chan *fileResult)
+	go func() {
+		defer close(out)
+		for batch := range batches {
+			var staged []*rewrite.Staged
+			var owners []*fileResult
+			for _, r := range batch {
+				switch {
+				case r.staged != nil && r.err != nil: // never so today: Stage is the last step
+					r.staged.Abort()
+					r.staged = nil
+				case r.staged != nil:
+					staged = append(staged, r.staged)
+					owners = append(owners, r)
+				}
+			}
+			for i, err := range fileWriter.Commit(staged) {
+				owners[i].staged = nil
+				if owners[i].err = err; err == nil {
+					owners[i].written = true
+				}
+			}
+			for _, r := range batch {
+				out <- r
+			}
+		}
+	}()
+	return out
 }
 
 // fixBytes runs the rules on one file's bytes. A file whose # syntax= directive names

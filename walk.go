@@ -101,18 +101,11 @@ func discover(paths []string) (files []string, errs []error) {
 // .gitignore says of them (its patterns apply to what the walk finds below them). A
 // folder that gives no Dockerfile is an error that says what was skipped.
 func discoverWith(paths []string, opts walkOptions) (files []string, errs []error) {
+	// One file reached twice (./Dockerfile and Dockerfile, a folder and a file in it, a
+	// symlink and its target) is processed once: twice would print it twice in a diff
+	// and make two concurrent -w writes race. A file is known by its real path.
 	seen := map[string]bool{}
-	add := func(p string) {
-		// One file reached twice (./Dockerfile and Dockerfile, a folder and a file in
-		// it, a symlink and its target) is processed once: twice would print it twice
-		// in a diff and make two concurrent -w writes race.
-		key := p
-		if abs, err := filepath.Abs(p); err == nil {
-			key = abs
-			if real, err := filepath.EvalSymlinks(abs); err == nil {
-				key = real
-			}
-		}
+	add := func(p, key string) {
 		if !seen[key] {
 			seen[key] = true
 			files = append(files, p)
@@ -121,24 +114,50 @@ func discoverWith(paths []string, opts walkOptions) (files []string, errs []erro
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil || !fi.IsDir() || looksLikeOneFile(p) {
-			add(p) // named explicitly: reading it will report what is wrong
+			add(p, realPath(p)) // named explicitly: reading it will report what is wrong
 			continue
 		}
-		found, skip, walkErrs := walkFolder(p, opts)
+		found, links, skip, walkErrs := walkFolder(p, opts)
 		errs = append(errs, walkErrs...)
 		if len(found) == 0 && len(walkErrs) == 0 {
 			errs = append(errs, &emptyFolderError{path: p, skip: skip})
 		}
+		if len(paths) == 1 && len(links) == 0 {
+			// One folder and no symlink in it: no file is reached twice, and a
+			// 100,000-file tree needs no key per file.
+			return found, errs
+		}
+		// The walk follows no symlinked folder: below the folder, a file's real path is
+		// the folder's real path and the rest of its path, no stat per file needed.
+		realRoot := realPath(p)
 		for _, f := range found {
-			add(f)
+			rel, err := filepath.Rel(p, f)
+			if links[f] || err != nil {
+				add(f, realPath(f))
+			} else {
+				add(f, filepath.Join(realRoot, rel))
+			}
 		}
 	}
 	return files, errs
 }
 
-// walkFolder returns the Dockerfiles under the folder root, sorted, and what it
-// skipped.
-func walkFolder(root string, opts walkOptions) (found []string, skip skipped, errs []error) {
+// realPath is the key of a file for finding one reached twice: absolute, symlinks
+// resolved when they can be.
+func realPath(p string) string {
+	key := p
+	if abs, err := filepath.Abs(p); err == nil {
+		key = abs
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			key = real
+		}
+	}
+	return key
+}
+
+// walkFolder returns the Dockerfiles under the folder root, sorted, which of them are
+// symlinks, and what it skipped.
+func walkFolder(root string, opts walkOptions) (found []string, links map[string]bool, skip skipped, errs []error) {
 	var gi *ignoreRules
 	if !opts.noIgnore {
 		gi = newIgnoreRules(root)
@@ -170,7 +189,8 @@ func walkFolder(root string, opts walkOptions) (found []string, skip skipped, er
 			}
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
+		link := d.Type()&fs.ModeSymlink != 0
+		if link {
 			// A symlink to a folder (say dockerfiles -> ../shared) is not followed,
 			// like any folder symlink in a walk, and is not a file to report.
 			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
@@ -186,6 +206,12 @@ func walkFolder(root string, opts walkOptions) (found []string, skip skipped, er
 			skip.gitignore++
 		default:
 			found = append(found, path)
+			if link {
+				if links == nil {
+					links = map[string]bool{}
+				}
+				links[path] = true
+			}
 		}
 		return nil
 	})
@@ -200,7 +226,7 @@ func walkFolder(root string, opts walkOptions) (found []string, skip skipped, er
 		}
 	}
 	sort.Strings(found)
-	return found, skip, errs
+	return found, links, skip, errs
 }
 
 func (s *skipped) add(o skipped) {

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+func TestInOrder(t *testing.T) {
+	tests := []struct {
+		name    string
+		n       int
+		workers int
+		cancel  int // cancel the context once this many results are taken; 0: never
+	}{
+		{"no items gives no results", 0, 2, 0},
+		{"fewer items than the window come back in order", 10, 2, 0},
+		{"many more items than the window come back in order through the ring", 5000, 4, 0},
+		{"one worker keeps the order too", 300, 1, 0},
+		{"a cancelled run stops sending results and still counts every item as taken", 5000, 2, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var taken []int
+			finished := false
+			var got []int
+			for v := range inOrder(ctx, tt.n, tt.workers, func(i int) int { return i * 10 },
+				func(k int) { taken = append(taken, k) }, func() { finished = true }) {
+				got = append(got, v)
+				if tt.cancel > 0 && len(got) == tt.cancel {
+					cancel()
+				}
+			}
+			for i, v := range got {
+				if v != i*10 {
+					t.Fatalf("result %d is %d, want %d", i, v, i*10)
+				}
+			}
+			if tt.cancel == 0 && len(got) != tt.n {
+				t.Errorf("%d results, want %d", len(got), tt.n)
+			}
+			if tt.cancel > 0 && (len(got) < tt.cancel || len(got) == tt.n) {
+				t.Errorf("%d results after cancelling at %d of %d", len(got), tt.cancel, tt.n)
+			}
+			want := make([]int, tt.n)
+			for i := range want {
+				want[i] = i + 1
+			}
+			if !slices.Equal(taken, want) {
+				t.Errorf("taken called %d times, want 1..%d in order", len(taken), tt.n)
+			}
+			if !finished {
+				t.Error("finished was not called")
+			}
+		})
+	}
+}

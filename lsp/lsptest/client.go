@@ -274,6 +274,28 @@ func (c *Client) waitLocked(deadline time.Time) {
 	t.Stop()
 }
 
+// WaitRequest waits for a request of the server with the given method whose params
+// contain substr, and returns its params.
+func (c *Client) WaitRequest(method, substr string) (json.RawMessage, error) {
+	deadline := time.Now().Add(c.Timeout)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		for _, m := range c.Requests {
+			if m.Method == method && strings.Contains(string(m.Params), substr) {
+				return m.Params, nil
+			}
+		}
+		if c.readErr != nil {
+			return nil, fmt.Errorf("waiting for the request %s: connection closed: %v", method, c.readErr)
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("timed out waiting for the request %s", method)
+		}
+		c.waitLocked(deadline)
+	}
+}
+
 // Notifications returns the notifications of a method received so far.
 func (c *Client) Notifications(method string) []Message {
 	c.mu.Lock()

@@ -705,7 +705,7 @@ func checkPipefail(p *Pass) {
 			End:     end,
 			Message: "RUN with a pipe and no pipefail: the pipeline's status is only the last command's, so a failure before `|` goes unnoticed",
 		}
-		d.Fix, d.Help = pipefailFix(p, st, f.in, byStage, hazards)
+		d.Fix, d.Help = pipefailFix(p, st, f.s, byStage, hazards)
 		p.Report(d)
 	}
 }
@@ -758,7 +758,8 @@ func pipeWord(b *syntax.BinaryCmd) *syntax.Word {
 // be there, busybox's ash on Alpine and busybox. When a RUN that SHELL would reach has
 // a pipeline that pipefail would break (see pipeHazards), or a command the new shell
 // would run differently from /bin/sh, there is no fix, only advice.
-func pipefailFix(p *Pass, st *Stages, in *rewrite.Instruction, needs map[int]bool, hazards []pipeHazard) (*Fix, string) {
+func pipefailFix(p *Pass, st *Stages, sc *shell.Script, needs map[int]bool, hazards []pipeHazard) (*Fix, string) {
+	in := sc.In
 	stage := in.Stage
 	target := stage
 	for i := stage; i >= 0; i = st.List[i].Parent {
@@ -783,12 +784,15 @@ func pipefailFix(p *Pass, st *Stages, in *rewrite.Instruction, needs map[int]boo
 	if !kind.switchesShell() {
 		hazards = slices.DeleteFunc(slices.Clone(hazards), func(h pipeHazard) bool { return h.shellSwitch })
 	}
-	if h := stageHazard(st, target, in, hazards); h != nil {
-		return nil, hazardHelp(h, in)
-	}
 	s := st.List[target]
 	if st.List[stage].hasShell || s.hasShell {
-		return shellOptionFix(p, st, in, target, hazards)
+		return shellOptionFix(p, st, sc, target, hazards)
+	}
+	if h := stageHazard(st, target, in, hazards); h != nil {
+		if kind == shellAsh || kind == shellBash {
+			return runGuardFix(sc, h, kind)
+		}
+		return nil, hazardHelp(h, in, kind)
 	}
 	if kind == shellUnknown {
 		return display("dfix cannot tell which shells the base image " + quoteImage(root.Image) + " has: add `set -o pipefail &&` at the start of the RUN if its /bin/sh has it (bash, ash and zsh do; Debian's dash does not), or a SHELL with -o pipefail")
@@ -819,7 +823,8 @@ func pipefailFix(p *Pass, st *Stages, in *rewrite.Instruction, needs map[int]boo
 // the option. The SHELL keeps its program, so only the pipelines' status changes, and
 // the hazards that hold it back are the pipelines it reaches (the stage of the SHELL
 // and those built on it).
-func shellOptionFix(p *Pass, st *Stages, in *rewrite.Instruction, target int, hazards []pipeHazard) (*Fix, string) {
+func shellOptionFix(p *Pass, st *Stages, sc *shell.Script, target int, hazards []pipeHazard) (*Fix, string) {
+	in := sc.In
 	const title = `Add "-o", "pipefail" to the SHELL`
 	display := func(why string) (*Fix, string) {
 		return &Fix{Title: title, Applicability: DisplayOnly}, why
@@ -837,7 +842,7 @@ func shellOptionFix(p *Pass, st *Stages, in *rewrite.Instruction, target int, ha
 	shellStage := sh.Stage
 	hazards = slices.DeleteFunc(slices.Clone(hazards), func(h pipeHazard) bool { return h.shellSwitch })
 	if h := stageHazard(st, shellStage, in, hazards); h != nil {
-		return nil, hazardHelp(h, in)
+		return runGuardFix(sc, h, shellBash) // the SHELL's program has pipefail
 	}
 	// The end of the JSON array's first string, in the logical text.
 	text := sh.Logical.Text
@@ -880,6 +885,23 @@ func shellOptionFix(p *Pass, st *Stages, in *rewrite.Instruction, target int, ha
 	return fix, ""
 }
 
+// runGuardFix is the fix for a RUN whose stage cannot take a SHELL with pipefail
+// because of the hazard h: when h is in another RUN and this RUN's shell has the option
+// (ash, or bash as /bin/sh or as the SHELL), `set -o pipefail && ` before its first
+// command gives the RUN pipefail alone; the other RUN keeps its status. Otherwise the
+// advice of h.
+func runGuardFix(s *shell.Script, h *pipeHazard, kind imageShell) (*Fix, string) {
+	if h.in == s.In || len(s.File.Stmts) == 0 {
+		return nil, hazardHelp(h, s.In, kind)
+	}
+	at := s.FileOffset(s.File.Stmts[0].Pos())
+	return &Fix{
+		Title:         "Start the RUN with `set -o pipefail &&`",
+		Applicability: Unsafe,
+		Edits:         []rewrite.Edit{{Start: at, End: at, New: "set -o pipefail && "}},
+	}, ""
+}
+
 func quoteImage(ref string) string {
 	if ref == "" {
 		return "(none)"
@@ -908,7 +930,10 @@ func stageHazard(st *Stages, target int, in *rewrite.Instruction, hazards []pipe
 
 // hazardHelp is the advice for a RUN when a SHELL with pipefail is withheld because of
 // the hazard h.
-func hazardHelp(h *pipeHazard, in *rewrite.Instruction) string {
+//
+// The advice for this RUN depends on its shell: dash, Debian's /bin/sh, has no
+// pipefail; an unknown one may have it. (With ash or bash runGuardFix fixes it.)
+func hazardHelp(h *pipeHazard, in *rewrite.Instruction, kind imageShell) string {
 	const only = "add `set -o pipefail` only around the pipelines that need it"
 	if h.shellSwitch {
 		where := "this RUN"
@@ -928,6 +953,10 @@ func hazardHelp(h *pipeHazard, in *rewrite.Instruction) string {
 	if h.ignored {
 		what = "the status is ignored on purpose in"
 	}
+	advice := "add `set -o pipefail &&` at the start of this RUN if its /bin/sh has it (bash and ash do)"
+	if kind == shellDash {
+		advice = "Debian's dash has no pipefail, so `set -o pipefail` cannot go in this RUN either"
+	}
 	return "no SHELL with pipefail: it would also reach line " + strconv.Itoa(h.in.StartLine) + ", and " +
-		what + " `" + h.text + "` (" + h.why + "); add `set -o pipefail &&` at the start of this RUN"
+		what + " `" + h.text + "` (" + h.why + "); " + advice
 }

@@ -105,7 +105,10 @@ func runRules() []*Rule {
 				"pipefail would break a pipeline by design: a writer killed by SIGPIPE when " +
 				"its reader stops early (`yes | cmd`, `cmd | head`, `grep -q`/`-m N`/`-l`, a " +
 				"sed script with `q`, awk with `exit`, `read`), or a pipeline whose status is " +
-				"ignored on purpose (`a | b || true`); the advice names that pipeline.",
+				"ignored on purpose (`a | b || true`); the advice names that pipeline. The " +
+				"other RUNs with pipes in such a stage start with `set -o pipefail &&` " +
+				"instead when their shell has it (ash or bash as /bin/sh, or the SHELL's " +
+				"program): pipefail for that RUN alone.",
 			Before:        "FROM debian:bookworm\nRUN curl -fsSL https://example.com/x.tgz | tar -xz",
 			After:         "FROM debian:bookworm\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/x.tgz | tar -xz",
 			Hadolint:      []string{"DL4006"},

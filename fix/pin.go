@@ -142,7 +142,12 @@ func pinSites(doc *rewrite.Document) []pinSite {
 			for _, w := range splitWords(t, in.ArgsStart) {
 				k, v, ok := strings.Cut(t[w.Start:w.End], "=")
 				if !ok {
-					globals[k] = globalArg{in: in}
+					// Declared again without a default: BuildKit keeps the default it has
+					// (as MetaArgs reads it); this collector differs from MetaArgs only in
+					// keeping where each default is written, to pin it there.
+					if _, seen := globals[k]; !seen {
+						globals[k] = globalArg{in: in}
+					}
 					continue
 				}
 				vs := w.Start + len(k) + 1

@@ -61,14 +61,8 @@ func TestFixRemovesHadolintFindings(t *testing.T) {
 		t.Skip("DFIX_CORPUS is not set: skipping the measure of what dfix's fixes remove of hadolint's findings")
 	}
 	corpus = fromModuleRoot(t, corpus)
-	findings := readJSONL[hadolintFinding](t, filepath.Join(suitesDir(t), "hadolint-on-corpus.jsonl"))
+	findings, unparsed := hadolintOnCorpus(t)
 	covered := coveredCodes()
-	unparsed := map[string]bool{}
-	for _, f := range findings {
-		if f.Code == "DL1000" {
-			unparsed[f.File] = true
-		}
-	}
 	byFile := map[string][]hadolintFinding{}
 	before := map[string]int{}
 	seen := map[string]bool{}

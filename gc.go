@@ -12,7 +12,7 @@ import (
 // limit keeps a huge file from growing the heap that much more, since the collector
 // works harder near it. GOGC and GOMEMLIMIT in the environment win.
 const (
-	gcPercent   = 400
+	gcPercent   = 200
 	memoryLimit = 384 << 20
 )
 

@@ -153,9 +153,11 @@ func (st *Stages) Live(stage int) bool {
 }
 
 // vars returns the environment a RUN sees from the Dockerfile: ENV of its stage and
-// the stages it is built on, and ARGs of its own stage, set before it.
+// the stages it is built on, and ARGs of its own stage, set before it. An ENV wins over
+// an ARG of the same name, whichever comes first, as in BuildKit.
 func (st *Stages) vars(in *rewrite.Instruction) map[string]string {
 	out := map[string]string{}
+	env := map[string]bool{} // names an ENV set
 	chain := st.chain(in.Stage)
 	for k := len(chain) - 1; k >= 0; k-- {
 		stage := chain[k]
@@ -168,6 +170,7 @@ func (st *Stages) vars(in *rewrite.Instruction) map[string]string {
 				w := nodeWords(o)
 				for i := 0; i+1 < len(w); i += 3 {
 					out[w[i]] = unquotePair(w[i+1])
+					env[w[i]] = true
 				}
 			case "arg":
 				if k != 0 {
@@ -175,6 +178,9 @@ func (st *Stages) vars(in *rewrite.Instruction) map[string]string {
 				}
 				for _, w := range nodeWords(o) {
 					name, v, ok := strings.Cut(w, "=")
+					if env[name] {
+						continue
+					}
 					if !ok {
 						if g, ok := st.args.Value(name); ok && g != "" {
 							out[name] = g

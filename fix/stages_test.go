@@ -88,3 +88,23 @@ func TestStagesLiveWithoutFrom(t *testing.T) {
 		t.Error("a snippet without FROM (a linter's test case) is taken as the image's")
 	}
 }
+
+func TestStageVarsEnvWinsOverArg(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"an ENV before an ARG of the same name", "FROM debian\nENV V=env\nARG V=arg\nRUN echo $V\n", "env"},
+		{"an ARG before an ENV of the same name", "FROM debian\nARG V=arg\nENV V=env\nRUN echo $V\n", "env"},
+		{"an ARG alone", "FROM debian\nARG V=arg\nRUN echo $V\n", "arg"},
+		{"an ENV of the parent stage and an ARG of this one", "FROM debian AS base\nENV V=env\nFROM base\nARG V=arg\nRUN echo $V\n", "env"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := rewrite.Parse("Dockerfile", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := doc.Instructions[len(doc.Instructions)-1]
+			if got := stagesOfDoc(doc, metaArgsOf(doc)).vars(run)["V"]; got != tc.want {
+				t.Errorf("V = %q, want %q (BuildKit: an ENV wins over an ARG of the same name)", got, tc.want)
+			}
+		})
+	}
+}

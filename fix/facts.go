@@ -1,7 +1,6 @@
 package fix
 
 import (
-	"encoding/json"
 	"path"
 	"strings"
 
@@ -83,40 +82,29 @@ func windowsPlatform(in *rewrite.Instruction, expand func(string) string) bool {
 // Windows with no POSIX shell.
 func computeFacts(doc *rewrite.Document) *Facts {
 	f := &Facts{doc: doc, posix: make([]bool, len(doc.Instructions)), scripts: map[int]scriptEntry{}, otherShell: make([]bool, len(doc.Instructions)), windows: make([]bool, len(doc.Instructions))}
-	stageShell := map[int]bool{} // shell of each stage at its end
-	stageOther := map[int]bool{} // whether a SHELL set it to another shell
 	stageWindows := map[int]bool{}
 	fileWindows := strings.Contains(strings.ToLower(path.Base(doc.Path)), "windows") || pragmaNonPosix(doc)
-	posix, other, windows := !fileWindows, false, fileWindows
+	windows := fileWindows
 	f.Args = metaArgsOf(doc)
 	expand := f.Args.Expand
+	stages := f.Stages()
 	for _, in := range doc.Instructions {
-		switch in.Keyword {
-		case "from":
-			posix, other, windows = true, false, fileWindows || windowsPlatform(in, expand)
-			if idx, ok := f.Stages().parentOf(in.Stage); ok {
-				posix = stageShell[idx]
-				other = stageOther[idx]
+		if in.Keyword == "from" {
+			windows = fileWindows || windowsPlatform(in, expand)
+			if idx, ok := stages.parentOf(in.Stage); ok {
 				windows = stageWindows[idx] || windows
 			} else if words := nodeWords(in); len(words) > 0 && windowsImage(expand(words[0])) {
 				windows = true
 			}
-		case "shell":
-			var argv []string
-			if err := json.Unmarshal([]byte(in.Args()), &argv); err == nil && len(argv) > 0 {
-				posix = posixShells[strings.TrimSuffix(path.Base(strings.ReplaceAll(argv[0], `\`, "/")), ".exe")]
-			} else {
-				posix = false
-			}
-			other = !posix
 		}
+		// The SHELL in effect (inherited from a parent stage too): the default /bin/sh,
+		// a POSIX shell, or another program (an unreadable SHELL counts as one).
+		argv := stages.Shell(in)
+		posixShell := argv == nil || len(argv) > 0 && posixShells[shellName(argv)]
 		// A Windows stage has no POSIX shell dfix may rewrite for, whatever SHELL says.
-		posix = posix && !windows
-		f.posix[in.Index] = posix
-		f.otherShell[in.Index] = other
+		f.posix[in.Index] = posixShell && !windows
+		f.otherShell[in.Index] = !posixShell
 		f.windows[in.Index] = windows
-		stageShell[in.Stage] = posix
-		stageOther[in.Stage] = other
 		stageWindows[in.Stage] = windows
 	}
 	return f

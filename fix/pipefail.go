@@ -770,8 +770,8 @@ func pipefailFix(p *Pass, st *Stages, sc *shell.Script, needs map[int]bool, haza
 			break
 		}
 	}
-	root := st.List[st.root(target)]
-	kind := baseImageShell(root.Image)
+	// A stage built FROM another carries its root's image and what /bin/sh is there.
+	kind := st.List[target].Shell
 	argv := kind.pipefailShell()
 	if argv == nil {
 		argv = shellDash.pipefailShell() // named in the advice
@@ -795,7 +795,7 @@ func pipefailFix(p *Pass, st *Stages, sc *shell.Script, needs map[int]bool, haza
 		return nil, hazardHelp(h, in, kind)
 	}
 	if kind == shellUnknown {
-		return display("dfix cannot tell which shells the base image " + quoteImage(root.Image) + " has: add `set -o pipefail &&` at the start of the RUN if its /bin/sh has it (bash, ash and zsh do; Debian's dash does not), or a SHELL with -o pipefail")
+		return display("dfix cannot tell which shells the base image " + quoteImage(st.List[target].Image) + " has: add `set -o pipefail &&` at the start of the RUN if its /bin/sh has it (bash, ash and zsh do; Debian's dash does not), or a SHELL with -o pipefail")
 	}
 	from := s.From
 	if from.Logical == nil {

@@ -116,15 +116,6 @@ func stagesOfDoc(doc *rewrite.Document, args *MetaArgs) *Stages {
 // (/bin/sh -c), an empty slice for a SHELL dfix could not read.
 func (st *Stages) Shell(in *rewrite.Instruction) []string { return st.shells[in.Index] }
 
-// root returns the stage at the top of stage i's FROM chain (the one built from an
-// image).
-func (st *Stages) root(i int) int {
-	for n := 0; st.List[i].Parent >= 0 && n < len(st.List); n++ {
-		i = st.List[i].Parent
-	}
-	return i
-}
-
 // chain returns the stage and the stages it is built on, nearest first.
 func (st *Stages) chain(stage int) []int {
 	if stage < 0 || stage >= len(st.List) {

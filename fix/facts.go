@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dfix-dev/dfix/fix/shell"
 	"github.com/dfix-dev/dfix/rewrite"
 )
 
@@ -40,8 +41,6 @@ func (f *Facts) Windows(in *rewrite.Instruction) bool { return f.windows[in.Inde
 
 // PosixShell reports whether shell fixes may touch instruction in.
 func (f *Facts) PosixShell(in *rewrite.Instruction) bool { return f.posix[in.Index] }
-
-var posixShells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "ksh": true, "zsh": true, "mksh": true}
 
 // windowsImage guesses whether a base image is Windows, whose default shell is cmd:
 // mcr.microsoft.com/windows/*, the nanoserver and servercore images and the tags
@@ -100,7 +99,7 @@ func computeFacts(doc *rewrite.Document) *Facts {
 		// The SHELL in effect (inherited from a parent stage too): the default /bin/sh,
 		// a POSIX shell, or another program (an unreadable SHELL counts as one).
 		argv := stages.Shell(in)
-		posixShell := argv == nil || len(argv) > 0 && posixShells[shellName(argv)]
+		posixShell := argv == nil || len(argv) > 0 && shell.Posix(shellName(argv))
 		// A Windows stage has no POSIX shell dfix may rewrite for, whatever SHELL says.
 		f.posix[in.Index] = posixShell && !windows
 		f.otherShell[in.Index] = !posixShell
@@ -128,7 +127,7 @@ func pragmaNonPosix(doc *rewrite.Document) bool {
 		}
 		t := strings.Fields(strings.TrimPrefix(strings.TrimSpace(doc.Line(li)), "#"))
 		if len(t) == 2 && t[0] == "hadolint" && strings.HasPrefix(t[1], "shell=") {
-			return !posixShells[strings.TrimPrefix(t[1], "shell=")]
+			return !shell.Posix(strings.TrimPrefix(t[1], "shell="))
 		}
 	}
 	return false

@@ -682,7 +682,7 @@ func checkPipefail(p *Pass) {
 		if in.Stage < 0 || shellPipefail(st.shells[in.Index]) {
 			continue
 		}
-		if argv := st.shells[in.Index]; argv != nil && !posixShells[shellName(argv)] {
+		if argv := st.shells[in.Index]; argv != nil && !shell.Posix(shellName(argv)) {
 			continue // a SHELL dfix cannot read, or not a POSIX shell
 		}
 		// A SHELL added after FROM replaces /bin/sh for every RUN it reaches, pipes or

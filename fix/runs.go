@@ -42,13 +42,7 @@ func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
 	if e, ok := f.scripts[in.Index]; ok {
 		return e.s, e.err
 	}
-	var s *shell.Script
-	var err error
-	if in.Heredoc {
-		s, err = shell.ParseHeredocRun(in)
-	} else {
-		s, err = shell.Parse(in)
-	}
+	s, err := shell.ParseRun(in)
 	if err == nil && s.EndsInLoneBackslash() {
 		// Shell fixes append at the end of a body: a lone backslash there would escape
 		// what they add. The shell-syntax rule reports it.
@@ -242,12 +236,8 @@ func onbuildRun(p *Pass, in *rewrite.Instruction) *shell.Script {
 		return nil
 	}
 	// BuildKit keeps a trigger's heredocs with it (parseOnBuild) and the child's build
-	// reads them as a RUN's.
-	parse := shell.Parse
-	if in.Heredoc {
-		parse = shell.ParseHeredocRun
-	}
-	s, err := parse(&run)
+	// reads them as a RUN's: run has the trigger's Heredoc and Heredocs.
+	s, err := shell.ParseRun(&run)
 	if err != nil || s.EndsInLoneBackslash() {
 		return nil
 	}

@@ -98,6 +98,10 @@ func parseBody(in *rewrite.Instruction, i int, runner string, whole bool) (*Scri
 // posixShells are the shells whose scripts dfix reads.
 var posixShells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "ksh": true, "zsh": true, "mksh": true}
 
+// Posix reports whether a shell, by its base name ("bash"), is one whose scripts dfix
+// reads and changes.
+func Posix(name string) bool { return posixShells[name] }
+
 // shebangShell returns the shell a `#!` line names (`#!/bin/sh -e`,
 // `#!/usr/bin/env bash`) and whether it is a POSIX shell.
 func shebangShell(line string) (string, bool) {

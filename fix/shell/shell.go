@@ -40,6 +40,15 @@ func Parse(in *rewrite.Instruction) (*Script, error) {
 	return ParseAt(in, in.ArgsStart)
 }
 
+// ParseRun parses the script a RUN gives its shell: the heredoc script BuildKit makes
+// (ParseHeredocRun) when it has heredocs, else its shell-form arguments.
+func ParseRun(in *rewrite.Instruction) (*Script, error) {
+	if in.Heredoc {
+		return ParseHeredocRun(in)
+	}
+	return Parse(in)
+}
+
 // ParseAt parses the instruction's logical text from logical offset start on, for
 // shell text that follows other words (`HEALTHCHECK --interval=5s CMD curl ...`).
 func ParseAt(in *rewrite.Instruction, start int) (*Script, error) {

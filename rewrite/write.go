@@ -352,17 +352,7 @@ func (w Writer) Commit(staged []*Staged) []error {
 		rename = os.Rename
 	}
 	errs := make([]error, len(staged))
-	sem := make(chan struct{}, syncers)
-	var wg sync.WaitGroup
-	for i, st := range staged {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = st.sync()
-		}()
-	}
-	wg.Wait()
+	concurrently(len(staged), func(i int) { errs[i] = staged[i].sync() })
 	var dirs []string
 	synced := map[string]bool{}
 	for i, st := range staged {
@@ -384,16 +374,23 @@ func (w Writer) Commit(staged []*Staged) []error {
 		}
 		st.s.record(bytes.Clone(st.data), st.info)
 	}
-	for _, dir := range dirs {
+	concurrently(len(dirs), func(i int) { syncDir(dirs[i]) })
+	return errs
+}
+
+// concurrently runs fn(0) ... fn(n-1), at most syncers at a time, and waits for them.
+func concurrently(n int, fn func(i int)) {
+	sem := make(chan struct{}, syncers)
+	var wg sync.WaitGroup
+	for i := range n {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			syncDir(dir)
+			fn(i)
 		}()
 	}
 	wg.Wait()
-	return errs
 }
 
 // sync makes a staged file's content durable and closes it; a file already synced

@@ -267,26 +267,3 @@ func TestSedQuits(t *testing.T) {
 		}
 	}
 }
-
-func TestStageImageThroughGlobalArgs(t *testing.T) {
-	for _, tc := range []struct{ name, src, want string }{
-		{"a global ARG without a default stays visible", "ARG TAG\nFROM debian:$TAG\n", "debian:${TAG}"},
-		{"a name no ARG declares stays visible", "FROM debian:$TAG\n", "debian:${TAG}"},
-		{"a global ARG declared again without a default keeps its default", "ARG IMG=debian:12\nARG IMG\nFROM $IMG\n", "debian:12"},
-		{"a quoted default", "ARG IMG=\"debian:12\"\nFROM $IMG\n", "debian:12"},
-		{"${X:-d} with X set", "ARG V=12\nFROM debian:${V:-11}\n", "debian:12"},
-		{"${X:-d} with X without a value stays visible", "ARG V\nFROM debian:${V:-11}\n", "debian:${V}"},
-		{"a default that reads an earlier global ARG", "ARG R=docker.io\nARG I=$R/debian\nFROM $I\n", "docker.io/debian"},
-		{"a quoted FROM word", "FROM \"debian:12\"\n", "debian:12"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			doc, err := rewrite.Parse("Dockerfile", []byte(tc.src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := stagesOfDoc(doc, metaArgsOf(doc)).List[0].Image; got != tc.want {
-				t.Errorf("image %q, want %q", got, tc.want)
-			}
-		})
-	}
-}

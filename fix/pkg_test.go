@@ -1,12 +1,10 @@
 package fix
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/dfix-dev/dfix/fix/shell"
-	"github.com/dfix-dev/dfix/rewrite"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -172,54 +170,5 @@ func TestPkgCallMatch(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: matched %q, want %q", tc.cmd, got, tc.want)
 		}
-	}
-}
-
-// TestPkgStages pins how the package rules read the stages: each stage as its base
-// image and, after "<", the stage it is built on, comma-separated; the FROM words expanded with the
-// global ARGs as BuildKit reads them (MetaArgs).
-func TestPkgStages(t *testing.T) {
-	for _, tc := range []struct {
-		name, src, want string
-	}{
-		{"an image with a global default", "ARG V=3.20\nFROM alpine:$V\n", "alpine:3.20"},
-		{"a global ARG without a default reads as empty", "ARG V\nFROM alpine:$V\n", "alpine:"},
-		{"${X:-d} takes d when X has no default", "ARG X\nFROM ${X:-alpine}\n", "alpine"},
-		{"a global ARG declared again without a default keeps its default",
-			"ARG IMG=alpine\nARG IMG\nFROM $IMG\n", "alpine"},
-		{"a quoted default", "ARG IMG=\"Alpine:3.20\"\nFROM $IMG\n", "alpine:3.20"},
-		// BuildKit never sets a name no ARG declares (a --build-arg cannot either).
-		{"a name no ARG declares reads as empty", "FROM alpine AS base\nFROM base$SUFFIX\n", "alpine, alpine<0"},
-		{"a parent stage through a global ARG", "ARG B=base\nFROM alpine AS base\nFROM $B\n", "alpine, alpine<0"},
-		{"an ARG after the first FROM is not global", "FROM alpine AS base\nARG B=base\nFROM $B\n", "alpine, "},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			doc, err := rewrite.Parse("Dockerfile", []byte(tc.src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			st := stagesOfDoc(doc, metaArgsOf(doc))
-			var got []string
-			for i := range st.List {
-				s := st.ref(i)
-				if p, ok := st.parentOf(i); ok {
-					s += "<" + strconv.Itoa(p)
-				}
-				got = append(got, s)
-			}
-			if g := strings.Join(got, ", "); g != tc.want {
-				t.Errorf("got %q, want %q", g, tc.want)
-			}
-		})
-	}
-}
-
-func TestPkgStageVarsInheritGlobalDefault(t *testing.T) {
-	doc, err := rewrite.Parse("Dockerfile", []byte("ARG V=1\nARG V\nFROM alpine\nARG V\nRUN echo $V\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := stagesOfDoc(doc, metaArgsOf(doc)).vars(doc.Instructions[4])["V"]; got != "1" {
-		t.Errorf("V = %q, want the global default 1", got)
 	}
 }

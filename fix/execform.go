@@ -406,7 +406,7 @@ func shellExecFix(p *Pass, in *rewrite.Instruction, start int, shells [][]string
 		if c >= 0x80 {
 			esc = string(c) // a byte of a UTF-8 sequence: kept as it is
 		}
-		off := in.Logical.Off[i]
+		off := in.Logical.FileOffset(i)
 		switch {
 		case esc != string(c):
 			edits = append(edits, rewrite.Edit{Start: off, End: off + 1, New: pre + esc})
@@ -415,7 +415,7 @@ func shellExecFix(p *Pass, in *rewrite.Instruction, start int, shells [][]string
 		}
 		logical.WriteString(pre + esc)
 	}
-	after := in.Logical.Off[end-1] + 1
+	after := in.Logical.FileOffset(end-1) + 1
 	edits = append(edits, rewrite.Edit{Start: after, End: after, New: `"]`})
 	logical.WriteString(`"]`)
 

@@ -171,12 +171,12 @@ func pinSites(doc *rewrite.Document) []pinSite {
 					g, declared := globals[name]
 					switch {
 					case !declared:
-						sites = append(sites, pinSite{what: "FROM image", image: img, start: in.Logical.Off[w.Start],
-							end:    in.Logical.Off[w.End-1] + 1,
+						sites = append(sites, pinSite{what: "FROM image", image: img, start: in.Logical.FileOffset(w.Start),
+							end:    in.Logical.FileOffset(w.End-1) + 1,
 							reason: fmt.Sprintf("comes from $%s, which is not declared before the first FROM", name)})
 					case g.value == "":
-						sites = append(sites, pinSite{what: "FROM image", image: img, start: in.Logical.Off[w.Start],
-							end:    in.Logical.Off[w.End-1] + 1,
+						sites = append(sites, pinSite{what: "FROM image", image: img, start: in.Logical.FileOffset(w.Start),
+							end:    in.Logical.FileOffset(w.End-1) + 1,
 							reason: fmt.Sprintf("comes from ARG %s, which has no default: pin the image where the build passes it", name)})
 					case isStageOrScratch(g.value, stages):
 					case strings.Contains(g.value, "$") || !g.ok:
@@ -250,7 +250,7 @@ func imageSite(in *rewrite.Instruction, what string, ls, le int) pinSite {
 	}
 	s, e, ok := in.Logical.FileSpan(ls, le)
 	if !ok {
-		return pinSite{what: what, image: v, start: s, end: in.Logical.Off[le-1] + 1,
+		return pinSite{what: what, image: v, start: s, end: in.Logical.FileOffset(le-1) + 1,
 			reason: "is split over a line continuation: join it to let dfix pin it"}
 	}
 	if strings.Contains(v, "$") {

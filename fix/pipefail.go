@@ -864,7 +864,7 @@ func shellOptionFix(p *Pass, st *Stages, sc *shell.Script, target int, hazards [
 	if end < 0 || !sh.Logical.Contiguous(i, end-1) {
 		return display("the SHELL instruction could not be located exactly: add \"-o\", \"pipefail\" to it")
 	}
-	at := sh.Logical.Off[end-1] + 1
+	at := sh.Logical.FileOffset(end-1) + 1
 	fix := &Fix{
 		Title:         title,
 		Applicability: Unsafe,

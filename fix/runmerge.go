@@ -325,7 +325,7 @@ func analyzeRun(p *Pass, in *rewrite.Instruction) *runShape {
 	for j > 0 && isBlank(in.Logical.Text[j]) {
 		j--
 	}
-	headLine := doc.LineOf(in.Logical.Off[j])
+	headLine := doc.LineOf(in.Logical.FileOffset(j))
 	r.headOK = headLine == in.StartLine && doc.LineOf(r.body) >= in.StartLine
 	return r
 }

@@ -278,6 +278,7 @@ func (d *Document) IsBlank(li int) bool { return isSpaceOnly(d.lineBytes(li)) }
 // locate finds each instruction BuildKit reported in the file's bytes.
 func (d *Document) locate() {
 	stage := -1
+	var text []byte // each logical line in turn, compared with BuildKit's
 	for i, n := range d.Result.AST.Children {
 		in := &Instruction{
 			Node:      n,
@@ -293,9 +294,12 @@ func (d *Document) locate() {
 			stage++
 		}
 		in.Stage = stage
-		logical, last := d.buildLogical(n.StartLine - 1)
+		var logical *Logical
+		var last int
+		logical, text, last = d.buildLogical(n.StartLine-1, text)
 		in.LogicalEndLine = last + 1
-		if logical.Text == n.Original && in.LogicalEndLine <= n.EndLine {
+		if string(text) == n.Original && in.LogicalEndLine <= n.EndLine {
+			logical.Text = n.Original // the same bytes: no copy of them
 			in.Logical = logical
 			in.Flags, in.ArgsStart = ScanFlags(logical.Text, d.Escape)
 		}

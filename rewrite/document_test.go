@@ -108,16 +108,17 @@ func checkOffsets(t *testing.T, src string) {
 			continue
 		}
 		l := in.Logical
-		if len(l.Off) != len(l.Text)+1 {
-			t.Fatalf("offset map has %d entries for %d bytes", len(l.Off), len(l.Text))
-		}
 		for i := 0; i < len(l.Text); i++ {
-			if l.Off[i] < in.Start || l.Off[i] >= in.End || src[l.Off[i]] != l.Text[i] {
-				t.Fatalf("logical byte %d (%q) maps to offset %d", i, l.Text[i], l.Off[i])
+			at := l.FileOffset(i)
+			if at < in.Start || at >= in.End || src[at] != l.Text[i] {
+				t.Fatalf("logical byte %d (%q) maps to offset %d", i, l.Text[i], at)
 			}
-			if i > 0 && l.Off[i] <= l.Off[i-1] {
+			if i > 0 && at <= l.FileOffset(i-1) {
 				t.Fatalf("offsets go backwards at %d", i)
 			}
+		}
+		if end := l.FileOffset(len(l.Text)); end > in.End || len(l.Text) > 0 && end != l.FileOffset(len(l.Text)-1)+1 {
+			t.Fatalf("the end of the logical line maps to offset %d", end)
 		}
 	}
 }

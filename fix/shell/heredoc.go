@@ -62,7 +62,7 @@ func ParseHeredocRun(in *rewrite.Instruction) (*Script, error) {
 func parseBody(in *rewrite.Instruction, i int, runner string, whole bool) (*Script, error) {
 	h, body := in.Heredocs[i], in.Heredocs[i].Content
 	var b strings.Builder
-	var off []int
+	var off rewrite.OffsetMap
 	for k := 0; k < len(body); k++ {
 		if h.Chomp && body[k] == '\t' && (k == 0 || body[k-1] == '\n') {
 			for k < len(body) && body[k] == '\t' {
@@ -73,9 +73,9 @@ func parseBody(in *rewrite.Instruction, i int, runner string, whole bool) (*Scri
 			}
 		}
 		b.WriteByte(body[k])
-		off = append(off, h.Start+k)
+		off.Append(h.Start+k, 1)
 	}
-	off = append(off, h.End)
+	off.Append(h.End, 0)
 	text := b.String()
 	if whole && strings.HasPrefix(text, "#!") {
 		line, _, _ := strings.Cut(text, "\n")
@@ -140,28 +140,25 @@ func variant(shell string) syntax.LangVariant {
 // shell that reads its one heredoc as its script.
 func parseCommandLine(in *rewrite.Instruction, args string) (s *Script, runner string, err error) {
 	var b strings.Builder
-	off := append([]int(nil), in.Logical.Off[in.ArgsStart:in.ArgsStart+len(args)+1]...)
+	var off rewrite.OffsetMap
 	b.WriteString(args)
+	off.AppendMap(in.Logical.Offsets, in.ArgsStart, in.ArgsStart+len(args)+1) // and the newline after
 	type span struct{ start, end int }
 	var bodies []span
 	for i, h := range in.Heredocs {
 		body := h.Content
 		if i > 0 {
-			off = append(off, in.Heredocs[i-1].NameEnd) // the newline after a delimiter
+			off.Append(in.Heredocs[i-1].NameEnd, 1) // the newline after a delimiter
 		}
 		b.WriteByte('\n')
 		start := b.Len()
 		b.WriteString(body)
-		for k := range len(body) {
-			off = append(off, h.Start+k)
-		}
+		off.Append(h.Start, len(body))
 		b.WriteString(h.Name)
-		for k := range len(h.Name) {
-			off = append(off, h.NameStart+k)
-		}
+		off.Append(h.NameStart, len(h.Name))
 		bodies = append(bodies, span{start, b.Len()})
 	}
-	off = append(off, in.Heredocs[len(in.Heredocs)-1].NameEnd)
+	off.Append(in.Heredocs[len(in.Heredocs)-1].NameEnd, 0)
 	text := b.String()
 	f, err := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(text), "")
 	if err != nil {

@@ -20,7 +20,7 @@ type Script struct {
 	File *syntax.File
 	Text string // the shell text, as parsed
 	base int    // logical offset where Text begins (scripts of the logical line only)
-	off  []int  // file offset of every byte of Text, and of the end of Text
+	off  rewrite.OffsetMap // file offset of every byte of Text, and of the end of Text
 
 	// Runner names the shell that runs a heredoc script when it is not the shell in
 	// effect for the RUN: "bash" for `RUN <<EOF bash` or a body that starts with
@@ -61,7 +61,7 @@ func ParseAt(in *rewrite.Instruction, start int) (*Script, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Script{In: in, File: f, Text: text, base: start, off: in.Logical.Off[start:]}, nil
+	return &Script{In: in, File: f, Text: text, base: start, off: in.Logical.Offsets.From(start)}, nil
 }
 
 // IsHeredoc reports whether the script is read from a BuildKit heredoc RUN: its text
@@ -91,26 +91,22 @@ func (s *Script) EndsInLoneBackslash() bool {
 func (s *Script) Logical(p syntax.Pos) int { return s.base + int(p.Offset()) }
 
 // FileOffset returns the file offset of a shell position.
-func (s *Script) FileOffset(p syntax.Pos) int { return s.off[p.Offset()] }
+func (s *Script) FileOffset(p syntax.Pos) int { return s.off.At(int(p.Offset())) }
 
 // FileEnd returns the file offset just after the byte before end: where to insert text
 // right after a node that ends at end, staying on the node's own line.
 func (s *Script) FileEnd(end syntax.Pos) int {
 	i := int(end.Offset())
 	if i == 0 {
-		return s.off[0]
+		return s.off.At(0)
 	}
-	return s.off[i-1] + 1
+	return s.off.At(i-1) + 1
 }
 
 // WordSpan returns the file range of a word and whether it is one unbroken range of
 // the file (on one line, no continuation inside).
 func (s *Script) WordSpan(w *syntax.Word) (start, end int, ok bool) {
-	i, j := int(w.Pos().Offset()), int(w.End().Offset())
-	if j <= i {
-		return s.off[i], s.off[i], true
-	}
-	return s.off[i], s.off[j-1] + 1, s.off[j-1]-s.off[i] == j-1-i
+	return s.off.Span(int(w.Pos().Offset()), int(w.End().Offset()))
 }
 
 // Lit returns the literal value of a word made only of unquoted literal text, and false

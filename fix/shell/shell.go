@@ -18,8 +18,8 @@ import (
 type Script struct {
 	In   *rewrite.Instruction
 	File *syntax.File
-	Text string // the shell text, as parsed
-	base int    // logical offset where Text begins (scripts of the logical line only)
+	Text string            // the shell text, as parsed
+	base int               // logical offset where Text begins (scripts of the logical line only)
 	off  rewrite.OffsetMap // file offset of every byte of Text, and of the end of Text
 
 	// Runner names the shell that runs a heredoc script when it is not the shell in

@@ -2,15 +2,61 @@ package main
 
 import (
 	"context"
+	"iter"
 	"sync"
 )
 
-// inOrder runs work(i) for every i < n on `workers` goroutines and sends the results in
-// input order, each as soon as it and all those before it are done. taken(i+1) is
+// inOrder runs work(i) for every i < n on `workers` goroutines and yields the results
+// in input order, each as soon as it and all those before it are done. taken(i+1) is
 // called as result i is taken (for progress), finished once all are; either may be nil.
-// When ctx ends, the items not yet dispatched are skipped: no result is sent for them.
-// The channel is closed at the end.
-func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken func(int), finished func()) <-chan T {
+// When ctx ends, the items not yet dispatched are skipped: no result is yielded for
+// them. With one worker the work runs in the caller's goroutine, one item after the
+// other: handing each file from goroutine to goroutine cost a tenth of a check.
+func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken func(int), finished func()) iter.Seq[T] {
+	if taken == nil {
+		taken = func(int) {}
+	}
+	if finished == nil {
+		finished = func() {}
+	}
+	if workers <= 1 {
+		return func(yield func(T) bool) {
+			i := 0
+			for ; i < n && ctx.Err() == nil; i++ {
+				v := work(i)
+				taken(i + 1)
+				if !yield(v) {
+					return
+				}
+			}
+			for ; i < n; i++ { // skipped
+				taken(i + 1)
+			}
+			finished()
+		}
+	}
+	return seqOf(inOrderPool(ctx, n, workers, work, taken, finished))
+}
+
+// seqOf yields what a channel receives until it is closed. A loop that stops early
+// leaves the rest to be received and dropped, so the sender never blocks forever.
+func seqOf[T any](ch <-chan T) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for v := range ch {
+			if !yield(v) {
+				go func() {
+					for range ch {
+					}
+				}()
+				return
+			}
+		}
+	}
+}
+
+// inOrderPool is inOrder with goroutines: `workers` of them, and the results sent on
+// a channel that is closed at the end.
+func inOrderPool[T any](ctx context.Context, n, workers int, work func(int) T, taken func(int), finished func()) <-chan T {
 	// At most `window` items are dispatched and not yet taken: results wait in order
 	// behind a slow one (a 10 MB file, say) and would otherwise pile up in memory
 	// without bound while the other workers go on. It also bounds the result slots: a
@@ -64,23 +110,17 @@ func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken
 			case <-ended:
 				if i >= dispatched { // skipped, as are all after it
 					for ; i < n; i++ {
-						if taken != nil {
-							taken(i + 1)
-						}
+						taken(i + 1)
 					}
 					break results
 				}
 				v = <-slots[i%len(slots)]
 			}
-			if taken != nil {
-				taken(i + 1)
-			}
+			taken(i + 1)
 			<-tokens // a dispatched item always has a result
 			out <- v
 		}
-		if finished != nil {
-			finished()
-		}
+		finished()
 		wg.Wait()
 	}()
 	return out

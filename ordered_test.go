@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -56,4 +57,34 @@ func TestInOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestInOrderStopsWhenTheLoopBreaks(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		t.Run(fmt.Sprintf("with %d workers the loop gets the results before its break and no more", workers), func(t *testing.T) {
+			var got []int
+			for v := range inOrder(context.Background(), 1000, workers, func(i int) int { return i }, nil, nil) {
+				got = append(got, v)
+				if len(got) == 5 {
+					break
+				}
+			}
+			if !slices.Equal(got, []int{0, 1, 2, 3, 4}) {
+				t.Errorf("got %v, want 0..4", got)
+			}
+		})
+	}
+	t.Run("with one worker each item is worked on only once the one before is taken", func(t *testing.T) {
+		var order []string
+		for v := range inOrder(context.Background(), 3, 1, func(i int) int {
+			order = append(order, fmt.Sprint("work ", i))
+			return i
+		}, nil, nil) {
+			order = append(order, fmt.Sprint("take ", v))
+		}
+		want := []string{"work 0", "take 0", "work 1", "take 1", "work 2", "take 2"}
+		if !slices.Equal(order, want) {
+			t.Errorf("order %v, want %v", order, want)
+		}
+	})
 }

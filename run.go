@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
@@ -224,7 +225,7 @@ func (cfg *config) runFiles(ctx context.Context, files []string, walkErrs []erro
 
 // process runs the files through a pool of workers and yields their results in input
 // order, as soon as each one and all before it are done.
-func (cfg *config) process(ctx context.Context, files []string) <-chan *fileResult {
+func (cfg *config) process(ctx context.Context, files []string) iter.Seq[*fileResult] {
 	prog := newProgress(cfg, len(files))
 	return inOrder(ctx, len(files), cfg.jobs, func(i int) *fileResult { return cfg.processFile(ctx, files[i]) },
 		prog.step, prog.done)
@@ -291,10 +292,17 @@ const writeBatch = 32
 // It is a group commit: while a batch is being committed the next one fills, and an
 // idle committer takes whatever is there, so batches grow when syncs are slow and
 // output never waits for a batch to fill.
-func (cfg *config) commitWrites(results <-chan *fileResult) <-chan *fileResult {
+func (cfg *config) commitWrites(seq iter.Seq[*fileResult]) iter.Seq[*fileResult] {
 	if cfg.mode != modeWrite {
-		return results
+		return seq
 	}
+	results := make(chan *fileResult)
+	go func() {
+		defer close(results)
+		for r := range seq {
+			results <- r
+		}
+	}()
 	batches := make(chan []*fileResult) // unbuffered: a send succeeds when the committer is idle
 	go func() {
 		defer close(batches)
@@ -348,7 +356,7 @@ func (cfg *config) commitWrites(results <-chan *fileResult) <-chan *fileResult {
 			}
 		}
 	}()
-	return out
+	return seqOf(out)
 }
 
 // fixBytes runs the rules on one file's bytes. A file whose # syntax= directive names

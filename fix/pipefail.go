@@ -103,6 +103,9 @@ func pipefailGuard(s *shell.Script) int {
 // without pipefail: those before any `set -o pipefail` among the script's top-level
 // commands.
 func unprotectedPipes(s *shell.Script) []*syntax.BinaryCmd {
+	if !strings.Contains(s.Text, "|") {
+		return nil // no pipeline without a |: the walks are not needed
+	}
 	guard := pipefailGuard(s)
 	var out []*syntax.BinaryCmd
 	syntax.Walk(s.File, func(n syntax.Node) bool {
@@ -220,6 +223,16 @@ var braceList = regexp.MustCompile(`\{[^{}]*(,|\.\.)[^{}]*\}`)
 // braceExpansion reports whether bash would expand braces in a word: an unquoted
 // `{a,b}` or `{1..3}` in its literal parts.
 func braceExpansion(w *syntax.Word) bool {
+	brace := false
+	for _, part := range w.Parts {
+		if l, ok := part.(*syntax.Lit); ok && strings.IndexByte(l.Value, '{') >= 0 {
+			brace = true
+			break
+		}
+	}
+	if !brace {
+		return false // most words: no brace, nothing to put together
+	}
 	var lit strings.Builder
 	for _, part := range w.Parts {
 		if l, ok := part.(*syntax.Lit); ok {
@@ -667,7 +680,13 @@ func checkPipefail(p *Pass) {
 		s    *shell.Script
 	}
 	var found []finding
-	var hazards []pipeHazard
+	// The RUNs a new SHELL would reach, and those with pipes, in file order: their
+	// hazards are only worked out when there is a fix to hold back.
+	type run struct {
+		s               *shell.Script
+		switched, piped bool
+	}
+	var runs []run
 	byStage := map[int]bool{} // stages with a finding
 	for _, s := range shellRuns(p) {
 		in := s.In
@@ -687,16 +706,27 @@ func checkPipefail(p *Pass) {
 		}
 		// A SHELL added after FROM replaces /bin/sh for every RUN it reaches, pipes or
 		// not; a RUN under a SHELL instruction keeps its program.
-		if st.shells[in.Index] == nil {
-			hazards = append(hazards, shellSwitchHazards(s)...)
+		r := run{s: s, switched: st.shells[in.Index] == nil}
+		if pipes := unprotectedPipes(s); len(pipes) > 0 {
+			found = append(found, finding{in, pipes[0], s})
+			byStage[in.Stage] = true
+			r.piped = true
 		}
-		pipes := unprotectedPipes(s)
-		if len(pipes) == 0 {
-			continue
+		if r.switched || r.piped {
+			runs = append(runs, r)
 		}
-		found = append(found, finding{in, pipes[0], s})
-		byStage[in.Stage] = true
-		hazards = append(hazards, pipeHazards(s)...)
+	}
+	if len(found) == 0 {
+		return
+	}
+	var hazards []pipeHazard
+	for _, r := range runs {
+		if r.switched {
+			hazards = append(hazards, shellSwitchHazards(r.s)...)
+		}
+		if r.piped {
+			hazards = append(hazards, pipeHazards(r.s)...)
+		}
 	}
 	for _, f := range found {
 		start, end, _ := f.s.WordSpan(pipeWord(f.pipe))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -378,6 +379,9 @@ func (cfg *config) fixBytes(name string, src []byte) (*fix.Result, string, error
 // found with BuildKit's own DetectSyntax, which is what picks the frontend at build
 // time: a `# syntax=` after a plain comment is no directive.
 func foreignFrontend(src []byte) string {
+	if !containsFold(src, "syntax") {
+		return "" // no directive can name it: skip DetectSyntax's three readings of the file
+	}
 	v, _, _, ok := parser.DetectSyntax(src)
 	if !ok {
 		return ""
@@ -390,6 +394,16 @@ func foreignFrontend(src []byte) string {
 		return ""
 	}
 	return v
+}
+
+// containsFold reports whether b contains the ASCII word w in any case.
+func containsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if b[i]|0x20 == w[0] && bytes.EqualFold(b[i:i+len(w)], []byte(w)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (cfg *config) runStdin() int {

@@ -1,7 +1,8 @@
 package fix
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -111,7 +112,7 @@ func aptRules() []*Rule {
 }
 
 // aptPrograms are the apt front ends whose `update` fills /var/lib/apt/lists.
-var aptPrograms = map[string]bool{"apt-get": true, "apt": true, "aptitude": true}
+var aptPrograms = []string{"apt-get", "apt", "aptitude"}
 
 // aptListsDir is where apt keeps the package lists that `update` downloads.
 const aptListsDir = "/var/lib/apt/lists"
@@ -136,10 +137,13 @@ type aptCall struct {
 // aptCalls returns the calls of apt-get, apt and aptitude in the script, in source
 // order.
 func aptCalls(s *shell.Script) []aptCall {
+	if !s.Runs(aptPrograms...) {
+		return nil
+	}
 	var out []aptCall
 	s.Calls(func(c *syntax.CallExpr) {
 		name, i := shell.CommandName(c)
-		if i < 0 || !aptPrograms[name] {
+		if i < 0 || !slices.Contains(aptPrograms, name) {
 			return
 		}
 		ac := aptCall{call: c, cmd: i, name: name, sub: -1}
@@ -149,9 +153,7 @@ func aptCalls(s *shell.Script) []aptCall {
 		}
 		out = append(out, ac)
 	})
-	sort.SliceStable(out, func(a, b int) bool {
-		return out[a].call.Pos().Offset() < out[b].call.Pos().Offset()
-	})
+	slices.SortStableFunc(out, func(a, b aptCall) int { return cmp.Compare(a.call.Pos().Offset(), b.call.Pos().Offset()) })
 	return out
 }
 

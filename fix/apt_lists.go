@@ -3,6 +3,7 @@ package fix
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -18,7 +19,7 @@ const aptListsClean = "rm -rf /var/lib/apt/lists/*"
 func checkAptListsCleanup(p *Pass) {
 	var stages *Stages
 	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
-		events := aptEvents(s)
+		events := p.Facts.aptEvents(s)
 		last := -1 // the last update
 		for k, ev := range events {
 			if ev.apt != nil && ev.apt.word == "update" {
@@ -85,7 +86,7 @@ func aptLastNode(s *shell.Script) syntax.Node {
 		if last != nil && c.Pos().Offset() < last.Pos().Offset() {
 			return
 		}
-		if name, i := shell.CommandName(c); i >= 0 && (aptPrograms[name] || name == "apt-cache") {
+		if name, i := shell.CommandName(c); i >= 0 && (slices.Contains(aptPrograms, name) || name == "apt-cache") {
 			last = c
 			return
 		}
@@ -95,7 +96,7 @@ func aptLastNode(s *shell.Script) syntax.Node {
 				continue
 			}
 			for _, f := range strings.Fields(v) {
-				if b := path.Base(f); aptPrograms[b] || b == "apt-cache" || b == "add-apt-repository" {
+				if b := path.Base(f); slices.Contains(aptPrograms, b) || b == "apt-cache" || b == "add-apt-repository" {
 					last = c
 					return
 				}
@@ -130,7 +131,7 @@ func aptListsNeededLater(p *Pass, stages *Stages, in *rewrite.Instruction) *rewr
 		if err != nil {
 			continue
 		}
-		for _, ev := range aptEvents(s) {
+		for _, ev := range p.Facts.aptEvents(s) {
 			// New lists, or none: later RUNs do not use these.
 			if ev.removes || ev.apt.word == "update" {
 				refreshed[o.Stage] = true

@@ -1,8 +1,9 @@
 package fix
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/dfix-dev/dfix/fix/shell"
 	"github.com/dfix-dev/dfix/rewrite"
@@ -45,7 +46,7 @@ func checkAptUpdateInstall(p *Pass) {
 		before := st
 		var consumer *aptCall
 		updated := false
-		for _, ev := range aptEvents(s) {
+		for _, ev := range p.Facts.aptEvents(s) {
 			switch {
 			case ev.removes:
 				st.gone = in
@@ -125,7 +126,20 @@ type aptEvent struct {
 }
 
 // aptEvents returns the apt calls and the removals of the lists of a script, in
-// source order.
+// source order, worked out once per pass: apt-lists-cleanup and apt-update-install
+// both read them. The events are shared; they are not to be changed.
+func (f *Facts) aptEvents(s *shell.Script) []aptEvent {
+	if ev, ok := f.aptEv[s]; ok {
+		return ev
+	}
+	ev := aptEvents(s)
+	if f.aptEv == nil {
+		f.aptEv = map[*shell.Script][]aptEvent{}
+	}
+	f.aptEv[s] = ev
+	return ev
+}
+
 func aptEvents(s *shell.Script) []aptEvent {
 	calls := aptCalls(s)
 	byCall := map[*syntax.CallExpr]*aptCall{}
@@ -134,7 +148,7 @@ func aptEvents(s *shell.Script) []aptEvent {
 	}
 	var all []*syntax.CallExpr
 	s.Calls(func(c *syntax.CallExpr) { all = append(all, c) })
-	sort.SliceStable(all, func(a, b int) bool { return all[a].Pos().Offset() < all[b].Pos().Offset() })
+	slices.SortStableFunc(all, func(a, b *syntax.CallExpr) int { return cmp.Compare(a.Pos().Offset(), b.Pos().Offset()) })
 	var out []aptEvent
 	for _, c := range all {
 		if ac, ok := byCall[c]; ok && ac.word != "distclean" && ac.word != "dist-clean" {

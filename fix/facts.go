@@ -23,7 +23,8 @@ type Facts struct {
 	env      []cdEnv        // computed on first use (Env)
 	workdirs []workdirState // computed on first use (WorkdirBefore)
 
-	scripts map[int]scriptEntry // parsed shell bodies by instruction index
+	scripts map[int]scriptEntry          // parsed shell bodies by instruction index
+	aptEv   map[*shell.Script][]aptEvent // computed on first use (aptEvents)
 	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a
 	// shell that is not POSIX: the shell form then runs a program the author chose.
 	otherShell []bool

@@ -69,6 +69,9 @@ func aptGetSubcommand(c *syntax.CallExpr, from int) (sub int, recommendsSet bool
 func checkNoInstallRecommends(p *Pass) {
 	var stages *Stages
 	for _, s := range shellRuns(p) {
+		if !s.Runs("apt-get") {
+			continue
+		}
 		s.Calls(func(c *syntax.CallExpr) {
 			name, i := shell.CommandName(c)
 			if name != "apt-get" {

@@ -363,6 +363,9 @@ type pkgCall struct {
 
 // pkgCalls returns the calls of m's programs in the script, in source order.
 func pkgCalls(s *shell.Script, m *pkgManager) []pkgCall {
+	if !s.Runs(m.commands...) {
+		return nil
+	}
 	var out []pkgCall
 	s.Calls(func(c *syntax.CallExpr) {
 		name, i := shell.CommandName(c)

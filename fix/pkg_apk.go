@@ -36,6 +36,9 @@ func (a apkCall) readsIndex() bool {
 func (a apkCall) writesCache() bool { return a.verb != "del" && !a.noCache }
 
 func apkCalls(s *shell.Script) []apkCall {
+	if !s.Runs("apk") {
+		return nil
+	}
 	var out []apkCall
 	s.Calls(func(c *syntax.CallExpr) {
 		name, i := shell.CommandName(c)

@@ -65,6 +65,9 @@ func wgetReports(c *syntax.CallExpr, from int) bool {
 func checkWgetProgress(p *Pass) {
 	var stages *Stages
 	for _, s := range shellRuns(p) {
+		if !s.Runs("wget") {
+			continue
+		}
 		s.Calls(func(c *syntax.CallExpr) {
 			name, i := shell.CommandName(c)
 			if name != "wget" || wgetReports(c, i+1) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/rewrite"
@@ -29,6 +30,7 @@ type Script struct {
 	heredoc bool
 
 	calls  []*syntax.CallExpr // every simple command, in Walk order, once asked for
+	names  []string           // the programs the calls run (CommandName), each once
 	walked bool
 }
 
@@ -132,18 +134,40 @@ func PlainWord(w *syntax.Word) (string, bool) { return ReadWord(w, WordOptions{}
 // The tree is walked once per script and the commands remembered: every rule asks,
 // and walking it again for each was a sixth of the time of a run.
 func (s *Script) Calls(fn func(*syntax.CallExpr)) {
-	if !s.walked {
-		s.walked = true
-		syntax.Walk(s.File, func(n syntax.Node) bool {
-			if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 {
-				s.calls = append(s.calls, c)
-			}
-			return true
-		})
-	}
+	s.walk()
 	for _, c := range s.calls {
 		fn(c)
 	}
+}
+
+// Runs reports whether a command of the script has one of names as its program, as
+// CommandName reads it: a rule looking for `apt-get` calls skips a script without
+// one before it looks at each call.
+func (s *Script) Runs(names ...string) bool {
+	s.walk()
+	for _, n := range s.names {
+		if slices.Contains(names, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// walk finds the script's commands and the names of their programs, once.
+func (s *Script) walk() {
+	if s.walked {
+		return
+	}
+	s.walked = true
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 {
+			s.calls = append(s.calls, c)
+			if name, i := CommandName(c); i >= 0 && !slices.Contains(s.names, name) {
+				s.names = append(s.names, name)
+			}
+		}
+		return true
+	})
 }
 
 // CommandName returns the base name of a call's program, looking through the

@@ -188,3 +188,25 @@ func TestListLeaves(t *testing.T) {
 		})
 	}
 }
+
+func TestRunsNamesTheProgramsAsCommandNameReadsThem(t *testing.T) {
+	for _, c := range []struct {
+		name, run string
+		names     []string
+		want      bool
+	}{
+		{"a program called directly is run", "apt-get update", []string{"apt-get"}, true},
+		{"a program behind sudo and env is run", "sudo env A=1 /usr/bin/apt-get update", []string{"apt-get"}, true},
+		{"any of several names is enough", "apk add curl", []string{"apt-get", "apk"}, true},
+		{"a program inside if and a subshell is run", "if true; then (cd /x && yum install y); fi", []string{"yum"}, true},
+		{"a program named only as an argument is not run", "echo apt-get", []string{"apt-get"}, false},
+		{"a program behind a variable cannot be named", "$PKG install x", []string{"apt-get"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := parseRun(t, "FROM x\nRUN "+c.run+"\n")
+			if got := s.Runs(c.names...); got != c.want {
+				t.Errorf("Runs(%v) on %q = %v, want %v", c.names, c.run, got, c.want)
+			}
+		})
+	}
+}

@@ -88,7 +88,7 @@ func parseBody(in *rewrite.Instruction, i int, runner string, whole bool) (*Scri
 	if strings.Contains(text, "\r") {
 		return nil, ErrCRBody
 	}
-	f, err := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(variant(runner))).Parse(strings.NewReader(text), "")
+	f, err := parseText(text, variant(runner))
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func parseCommandLine(in *rewrite.Instruction, args string) (s *Script, runner s
 	}
 	off.Append(in.Heredocs[len(in.Heredocs)-1].NameEnd, 0)
 	text := b.String()
-	f, err := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(text), "")
+	f, err := parseText(text, syntax.LangBash)
 	if err != nil {
 		return nil, "", err
 	}

@@ -58,8 +58,7 @@ func ParseAt(in *rewrite.Instruction, start int) (*Script, error) {
 		return nil, fmt.Errorf("line %d: instruction text could not be located exactly", in.StartLine)
 	}
 	text := strings.TrimRight(in.Logical.Text[start:], " \t\r\v\f")
-	p := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash))
-	f, err := p.Parse(strings.NewReader(text), "")
+	f, err := parseText(text, syntax.LangBash)
 	if err != nil {
 		return nil, err
 	}

@@ -204,7 +204,7 @@ func (a *copyDeps) installsOf(in *rewrite.Instruction) []*depInstall {
 		}
 	}
 	s, err := a.p.Facts.Script(in)
-	if err != nil {
+	if err != nil || !s.RunsAny(func(name string) bool { return depReader(name) != nil }) {
 		return nil
 	}
 	calls, _ := depFlatten(s, a.se.wd[in.Index], a.se.env[in.Index])

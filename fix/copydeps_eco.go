@@ -117,53 +117,68 @@ func depRecognize(rc depCall) *depInstall {
 	if rc.idx < 0 {
 		return nil
 	}
-	name := rc.name
-	args := depArgs(rc.call.Args[rc.idx+1:])
-	var d *depInstall
-	switch {
-	case depPipName(name):
-		d = depPipInstall("pip", args)
-	case name == "python" || name == "python3" || strings.HasPrefix(name, "python3.") || strings.HasPrefix(name, "python2"):
-		if len(args) >= 2 && args[0].v == "-m" && args[1].v == "pip" {
-			d = depPipInstall("pip", args[2:])
-		}
-	case name == "uv":
-		if len(args) >= 1 && args[0].v == "pip" {
-			d = depPipInstall("uv pip", args[1:])
-		} else {
-			d = depUvSync(args)
-		}
-	case name == "poetry":
-		d = depPoetry(args)
-	case name == "pipenv":
-		d = depPipenv(args)
-	case name == "npm":
-		d = depNpm(args)
-	case name == "yarn":
-		d = depYarn(args)
-	case name == "pnpm":
-		d = depPnpm(args)
-	case name == "go":
-		d = depGoMod(args)
-	case name == "bundle" || name == "bundler":
-		d = depBundle(args)
-	case name == "composer" || name == "composer.phar":
-		d = depComposer(args)
-	case name == "php":
-		if len(args) >= 1 && path.Base(args[0].v) == "composer.phar" {
-			d = depComposer(args[1:])
-		}
-	case name == "cargo":
-		d = depCargo(args)
-	case name == "mvn" || name == "mvnw":
-		d = depMaven(name, rc, args)
-	case name == "gradle" || name == "gradlew":
-		d = depGradle(name, rc, args)
+	read := depReader(rc.name)
+	if read == nil {
+		return nil
 	}
+	d := read(rc, depArgs(rc.call.Args[rc.idx+1:]))
 	if d != nil {
 		d.cwd = rc.cwd
 	}
 	return d
+}
+
+// depReader returns the reader of a program's dependency installs, nil for a program
+// that installs none dfix knows: the one list of the programs copy-deps-first reads.
+func depReader(name string) func(rc depCall, args []depArg) *depInstall {
+	switch {
+	case depPipName(name):
+		return func(_ depCall, args []depArg) *depInstall { return depPipInstall("pip", args) }
+	case name == "python" || name == "python3" || strings.HasPrefix(name, "python3.") || strings.HasPrefix(name, "python2"):
+		return func(_ depCall, args []depArg) *depInstall {
+			if len(args) >= 2 && args[0].v == "-m" && args[1].v == "pip" {
+				return depPipInstall("pip", args[2:])
+			}
+			return nil
+		}
+	case name == "uv":
+		return func(_ depCall, args []depArg) *depInstall {
+			if len(args) >= 1 && args[0].v == "pip" {
+				return depPipInstall("uv pip", args[1:])
+			}
+			return depUvSync(args)
+		}
+	case name == "poetry":
+		return func(_ depCall, args []depArg) *depInstall { return depPoetry(args) }
+	case name == "pipenv":
+		return func(_ depCall, args []depArg) *depInstall { return depPipenv(args) }
+	case name == "npm":
+		return func(_ depCall, args []depArg) *depInstall { return depNpm(args) }
+	case name == "yarn":
+		return func(_ depCall, args []depArg) *depInstall { return depYarn(args) }
+	case name == "pnpm":
+		return func(_ depCall, args []depArg) *depInstall { return depPnpm(args) }
+	case name == "go":
+		return func(_ depCall, args []depArg) *depInstall { return depGoMod(args) }
+	case name == "bundle" || name == "bundler":
+		return func(_ depCall, args []depArg) *depInstall { return depBundle(args) }
+	case name == "composer" || name == "composer.phar":
+		return func(_ depCall, args []depArg) *depInstall { return depComposer(args) }
+	case name == "php":
+		return func(_ depCall, args []depArg) *depInstall {
+			if len(args) >= 1 && path.Base(args[0].v) == "composer.phar" {
+				return depComposer(args[1:])
+			}
+			return nil
+		}
+	case name == "cargo":
+		return func(_ depCall, args []depArg) *depInstall { return depCargo(args) }
+	case name == "mvn" || name == "mvnw":
+		return func(rc depCall, args []depArg) *depInstall { return depMaven(name, rc, args) }
+	case name == "gradle" || name == "gradlew":
+		return func(rc depCall, args []depArg) *depInstall { return depGradle(name, rc, args) }
+	}
+	return nil
 }
 
 // ---- Python ----

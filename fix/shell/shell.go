@@ -143,13 +143,13 @@ func (s *Script) Calls(fn func(*syntax.CallExpr)) {
 // CommandName reads it: a rule looking for `apt-get` calls skips a script without
 // one before it looks at each call.
 func (s *Script) Runs(names ...string) bool {
+	return s.RunsAny(func(n string) bool { return slices.Contains(names, n) })
+}
+
+// RunsAny reports whether a command of the script runs a program whose name matches.
+func (s *Script) RunsAny(match func(name string) bool) bool {
 	s.walk()
-	for _, n := range s.names {
-		if slices.Contains(names, n) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(s.names, match)
 }
 
 // walk finds the script's commands and the names of their programs, once.

@@ -40,7 +40,7 @@ var aptAdvice = map[string]string{
 
 func checkAptToAptGet(p *Pass) {
 	for _, s := range shellRuns(p) {
-		for _, ac := range aptCalls(s) {
+		for _, ac := range p.Facts.aptCalls(s) {
 			if ac.name != "apt" {
 				continue
 			}

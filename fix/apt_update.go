@@ -109,7 +109,7 @@ func aptUpdateOnly(p *Pass, in *rewrite.Instruction) *aptCall {
 	if !ok || st.Negated || st.Background || st.Coprocess {
 		return nil
 	}
-	calls := aptCalls(s)
+	calls := p.Facts.aptCalls(s)
 	n := 0
 	s.Calls(func(*syntax.CallExpr) { n++ })
 	if n != 1 || len(calls) != 1 || calls[0].call != c || calls[0].word != "update" || !pkgPlainFrom(c, calls[0].cmd) {
@@ -132,7 +132,7 @@ func (f *Facts) aptEvents(s *shell.Script) []aptEvent {
 	if ev, ok := f.aptEv[s]; ok {
 		return ev
 	}
-	ev := aptEvents(s)
+	ev := aptEvents(s, f.aptCalls(s))
 	if f.aptEv == nil {
 		f.aptEv = map[*shell.Script][]aptEvent{}
 	}
@@ -140,8 +140,7 @@ func (f *Facts) aptEvents(s *shell.Script) []aptEvent {
 	return ev
 }
 
-func aptEvents(s *shell.Script) []aptEvent {
-	calls := aptCalls(s)
+func aptEvents(s *shell.Script, calls []aptCall) []aptEvent {
 	byCall := map[*syntax.CallExpr]*aptCall{}
 	for k := range calls {
 		byCall[calls[k].call] = &calls[k]

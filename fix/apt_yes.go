@@ -19,7 +19,7 @@ var aptPrompts = map[string]bool{
 
 func checkAptGetYes(p *Pass) {
 	for _, s := range shellRuns(p) {
-		for _, ac := range aptCalls(s) {
+		for _, ac := range p.Facts.aptCalls(s) {
 			if ac.name == "aptitude" || ac.sub < 0 || !aptPrompts[ac.word] || aptAnswers(ac.call, ac.cmd+1) {
 				continue
 			}

@@ -1,6 +1,9 @@
 package fix
 
 import (
+	"encoding/csv"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -101,6 +104,27 @@ func TestFactsOSAndShell(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := factsOf(t, tc.path, tc.src); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMountFieldsReadsAsCSVDoes(t *testing.T) {
+	for _, v := range []string{
+		"type=cache,target=/root/.cache",
+		"type=bind,source=.,target=/src,rw",
+		"target=/var/cache/apt,sharing=locked",
+		"type=cache,,target=/x,",
+		" type=cache , target=/x",
+		`type=secret,id=a,"target=/run/secrets/a"`,
+		"type=cache,target=/x\ny",
+		"",
+	} {
+		t.Run("the value "+strconv.Quote(v)+" splits as encoding/csv splits it", func(t *testing.T) {
+			want, wantErr := csv.NewReader(strings.NewReader(v)).Read()
+			got, err := mountFields(v)
+			if (err != nil) != (wantErr != nil) || !slices.Equal(got, want) {
+				t.Errorf("mountFields = %q, %v; csv reads %q, %v", got, err, want, wantErr)
 			}
 		})
 	}

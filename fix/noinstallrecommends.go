@@ -350,7 +350,7 @@ func caInstalledBefore(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallE
 		if err != nil {
 			continue
 		}
-		for _, ac := range aptCalls(o) {
+		for _, ac := range p.Facts.aptCalls(o) {
 			if in == s.In && ac.call.Pos().Offset() >= c.Pos().Offset() {
 				break
 			}

@@ -130,7 +130,7 @@ func wgetBusybox(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr) b
 		if err != nil {
 			continue
 		}
-		for _, a := range aptCalls(sc) {
+		for _, a := range p.Facts.aptCalls(sc) {
 			before := o.Index < s.In.Index || o.Index == s.In.Index && a.call.Pos().Offset() < c.Pos().Offset()
 			if before && a.word == "install" && installsWget(a.call.Args[a.sub+1:]) {
 				gnu = true

@@ -125,6 +125,53 @@ func isPipe(n syntax.Node) bool {
 	return ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll)
 }
 
+// hazardRun is a RUN that a SHELL added after FROM would reach (switched), or one with
+// a pipeline without pipefail (piped).
+type hazardRun struct {
+	s               *shell.Script
+	switched, piped bool
+}
+
+// hazardList works out the hazards of a file's RUNs when a fix first asks for them:
+// those of pipelines, and those of commands bash runs differently from dash, which
+// only matter where the SHELL would replace dash. They come in file order, a RUN's
+// shell-switch hazards before its pipelines'.
+type hazardList struct {
+	runs       []hazardRun
+	pipe, sw   [][]pipeHazard // per run, once worked out
+	pipeDone   bool
+	switchDone bool
+}
+
+func (l *hazardList) get(withSwitch bool) []pipeHazard {
+	if !l.pipeDone {
+		l.pipeDone = true
+		l.pipe = make([][]pipeHazard, len(l.runs))
+		for i, r := range l.runs {
+			if r.piped {
+				l.pipe[i] = pipeHazards(r.s)
+			}
+		}
+	}
+	if withSwitch && !l.switchDone {
+		l.switchDone = true
+		l.sw = make([][]pipeHazard, len(l.runs))
+		for i, r := range l.runs {
+			if r.switched {
+				l.sw[i] = shellSwitchHazards(r.s)
+			}
+		}
+	}
+	var out []pipeHazard
+	for i := range l.runs {
+		if withSwitch {
+			out = append(out, l.sw[i]...)
+		}
+		out = append(out, l.pipe[i]...)
+	}
+	return out
+}
+
 // pipeHazard is a pipeline that a SHELL with pipefail would break, or that ignores
 // its status on purpose: dfix then gives advice instead of adding the SHELL.
 type pipeHazard struct {
@@ -680,13 +727,7 @@ func checkPipefail(p *Pass) {
 		s    *shell.Script
 	}
 	var found []finding
-	// The RUNs a new SHELL would reach, and those with pipes, in file order: their
-	// hazards are only worked out when there is a fix to hold back.
-	type run struct {
-		s               *shell.Script
-		switched, piped bool
-	}
-	var runs []run
+	var runs []hazardRun
 	byStage := map[int]bool{} // stages with a finding
 	for _, s := range shellRuns(p) {
 		in := s.In
@@ -706,7 +747,7 @@ func checkPipefail(p *Pass) {
 		}
 		// A SHELL added after FROM replaces /bin/sh for every RUN it reaches, pipes or
 		// not; a RUN under a SHELL instruction keeps its program.
-		r := run{s: s, switched: st.shells[in.Index] == nil}
+		r := hazardRun{s: s, switched: st.shells[in.Index] == nil}
 		if pipes := unprotectedPipes(s); len(pipes) > 0 {
 			found = append(found, finding{in, pipes[0], s})
 			byStage[in.Stage] = true
@@ -719,15 +760,7 @@ func checkPipefail(p *Pass) {
 	if len(found) == 0 {
 		return
 	}
-	var hazards []pipeHazard
-	for _, r := range runs {
-		if r.switched {
-			hazards = append(hazards, shellSwitchHazards(r.s)...)
-		}
-		if r.piped {
-			hazards = append(hazards, pipeHazards(r.s)...)
-		}
-	}
+	hazards := &hazardList{runs: runs}
 	for _, f := range found {
 		start, end, _ := f.s.WordSpan(pipeWord(f.pipe))
 		d := Diagnostic{
@@ -788,7 +821,7 @@ func pipeWord(b *syntax.BinaryCmd) *syntax.Word {
 // be there, busybox's ash on Alpine and busybox. When a RUN that SHELL would reach has
 // a pipeline that pipefail would break (see pipeHazards), or a command the new shell
 // would run differently from /bin/sh, there is no fix, only advice.
-func pipefailFix(p *Pass, st *Stages, sc *shell.Script, needs map[int]bool, hazards []pipeHazard) (*Fix, string) {
+func pipefailFix(p *Pass, st *Stages, sc *shell.Script, needs map[int]bool, list *hazardList) (*Fix, string) {
 	in := sc.In
 	stage := in.Stage
 	target := stage
@@ -811,13 +844,11 @@ func pipefailFix(p *Pass, st *Stages, sc *shell.Script, needs map[int]bool, haza
 	display := func(why string) (*Fix, string) {
 		return &Fix{Title: title, Applicability: DisplayOnly}, why
 	}
-	if !kind.switchesShell() {
-		hazards = slices.DeleteFunc(slices.Clone(hazards), func(h pipeHazard) bool { return h.shellSwitch })
-	}
 	s := st.List[target]
 	if st.List[stage].hasShell || s.hasShell {
-		return shellOptionFix(p, st, sc, target, hazards)
+		return shellOptionFix(p, st, sc, target, list.get(false))
 	}
+	hazards := list.get(kind.switchesShell())
 	if h := stageHazard(st, target, in, hazards); h != nil {
 		if kind == shellAsh || kind == shellBash {
 			return runGuardFix(sc, h, kind)
@@ -870,7 +901,6 @@ func shellOptionFix(p *Pass, st *Stages, sc *shell.Script, target int, hazards [
 		return display("the SHELL instruction could not be located exactly: add \"-o\", \"pipefail\" to it")
 	}
 	shellStage := sh.Stage
-	hazards = slices.DeleteFunc(slices.Clone(hazards), func(h pipeHazard) bool { return h.shellSwitch })
 	if h := stageHazard(st, shellStage, in, hazards); h != nil {
 		return runGuardFix(sc, h, shellBash) // the SHELL's program has pipefail
 	}

@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"bytes"
 	"path"
 	"strings"
 
@@ -124,7 +125,7 @@ func nodeWords(in *rewrite.Instruction) []string {
 // is not POSIX (powershell, pwsh, cmd).
 func pragmaNonPosix(doc *rewrite.Document) bool {
 	for li := 0; li < doc.NumLines(); li++ {
-		if !doc.IsComment(li) {
+		if !doc.IsComment(li) || !bytes.Contains(doc.LineBytes(li), []byte("hadolint")) {
 			continue
 		}
 		t := strings.Fields(strings.TrimPrefix(strings.TrimSpace(doc.Line(li)), "#"))

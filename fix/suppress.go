@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 
@@ -63,9 +64,17 @@ func parseSuppressions(doc *rewrite.Document) *Suppressions {
 		if !doc.IsComment(li) {
 			continue
 		}
-		line := strings.TrimSpace(doc.Line(li))
+		raw := doc.LineBytes(li)
+		hasCheck, hasIgnore := bytes.Contains(raw, []byte("check")), bytes.Contains(raw, []byte("ignore"))
+		if !hasCheck && !hasIgnore {
+			continue // neither expression can match: they need these words
+		}
+		line := strings.TrimSpace(string(raw))
 		if m := checkRe.FindStringSubmatch(line); m != nil {
 			localCheck[li+1] = checkSkips(m[1])
+		}
+		if !hasIgnore {
+			continue
 		}
 		m := suppressRe.FindStringSubmatch(line)
 		if m == nil {

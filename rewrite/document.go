@@ -223,7 +223,12 @@ func (d *Document) lineBytes(li int) []byte { return d.Src[d.LineStart(li):d.Lin
 
 // Line returns line li (0-based) without its line ending.
 func (d *Document) Line(li int) string {
-	return strings.TrimRight(string(d.lineBytes(li)), "\r\n")
+	return string(d.LineBytes(li))
+}
+
+// LineBytes is Line without the copy: the bytes of the file, not to be changed.
+func (d *Document) LineBytes(li int) []byte {
+	return bytes.TrimRight(d.lineBytes(li), "\r\n")
 }
 
 // LineEOL returns the line ending of line li, or the file's dominant one when the line

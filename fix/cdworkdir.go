@@ -12,7 +12,6 @@ import (
 )
 
 func checkCdToWorkdir(p *Pass) {
-	c := &cdCheck{p: p}
 	for _, s := range shellRuns(p) {
 		var cd *syntax.CallExpr
 		s.Calls(func(x *syntax.CallExpr) {
@@ -29,7 +28,7 @@ func checkCdToWorkdir(p *Pass) {
 			End:     end,
 			Message: "cd in a RUN: the directory change lasts only for this RUN; WORKDIR says where the build works",
 		}
-		fix, why := c.fix(s, cd)
+		fix, why := cdFix(p, s, cd)
 		if fix != nil {
 			d.Fix = fix
 		} else {
@@ -42,57 +41,29 @@ func checkCdToWorkdir(p *Pass) {
 
 const cdAdvice = "use WORKDIR where the following instructions should work too; a cd that only this RUN needs can stay (hadolint flags it in a subshell as well)"
 
-// cdCheck holds what cd-to-workdir computes once per pass.
-type cdCheck struct {
-	p *Pass
-}
-
-func (c *cdCheck) stages() *Stages { return c.p.Facts.Stages() }
-
-func (c *cdCheck) envAt(in *rewrite.Instruction) cdEnv { return c.p.Facts.Env(in) }
-
-// cdLeaf is one command of the RUN's top-level lists, with the operator after it.
-type cdLeaf struct {
-	st   *syntax.Stmt
-	next syntax.BinCmdOperator // && or ||; 0 when a ; or a new line (or the end) follows
-}
-
-// cdLeaves flattens the statements of a script into their &&/|| commands, in order.
-// ok is false when a whole list is negated, backgrounded or redirected.
-func cdLeaves(stmts []*syntax.Stmt) (out []cdLeaf, ok bool) {
-	var walk func(st *syntax.Stmt) bool
-	walk = func(st *syntax.Stmt) bool {
-		b, isList := st.Cmd.(*syntax.BinaryCmd)
-		if !isList || b.Op != syntax.AndStmt && b.Op != syntax.OrStmt {
-			out = append(out, cdLeaf{st: st})
-			return true
-		}
-		if st.Negated || st.Background || st.Coprocess || len(st.Redirs) > 0 {
-			return false
-		}
-		if !walk(b.X) {
-			return false
-		}
-		out[len(out)-1].next = b.Op
-		return walk(b.Y)
-	}
-	for _, st := range stmts {
-		if !walk(st) {
-			return nil, false
-		}
-	}
-	return out, true
-}
-
-// call returns the leaf's simple command when it is a plain one (no assignments,
+// leafCall returns the leaf's simple command when it is a plain one (no assignments,
 // redirections, negation or background), and its name when that is literal.
-func (l cdLeaf) call() (*syntax.CallExpr, string) {
-	c, ok := l.st.Cmd.(*syntax.CallExpr)
-	if !ok || len(c.Args) == 0 || len(c.Assigns) > 0 || l.st.Negated || l.st.Background || l.st.Coprocess || len(l.st.Redirs) > 0 {
+func leafCall(l shell.Leaf) (*syntax.CallExpr, string) {
+	c, ok := l.Stmt.Cmd.(*syntax.CallExpr)
+	if !ok || len(c.Args) == 0 || len(c.Assigns) > 0 || l.Stmt.Negated || l.Stmt.Background || l.Stmt.Coprocess || len(l.Stmt.Redirs) > 0 {
 		return nil, ""
 	}
 	name, _ := shell.Lit(c.Args[0])
 	return c, name
+}
+
+// runLeaves flattens the statements of a script into their &&/|| commands, in order.
+// ok is false when a whole list is negated, backgrounded or redirected.
+func runLeaves(stmts []*syntax.Stmt) ([]shell.Leaf, bool) {
+	var out []shell.Leaf
+	for _, st := range stmts {
+		leaves, whole := shell.Leaves(st)
+		if !whole {
+			return nil, false
+		}
+		out = append(out, leaves...)
+	}
+	return out, true
 }
 
 // setErrexit reads a `set` command made only of options that do not change what a
@@ -150,43 +121,42 @@ func mkdirDir(c *syntax.CallExpr) string {
 	return dir
 }
 
-// fix turns `RUN cd DIR && rest` into `WORKDIR DIR` and `RUN rest`, or says why it
+// cdFix turns `RUN cd DIR && rest` into `WORKDIR DIR` and `RUN rest`, or says why it
 // does not. Before the cd it accepts `set` options (kept) and a `mkdir [-p] DIR` of
 // the same directory (removed: WORKDIR creates it, owned by the USER as mkdir would).
-func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
-	p := c.p
+func cdFix(p *Pass, s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 	in := s.In
 	// No WORKDIR form is proven for a heredoc script (its lines follow no continuation
 	// style), nor for a RUN whose first line feeds a heredoc to a command.
 	if s.IsHeredoc() || in.Heredoc {
 		return nil, "the RUN has a heredoc, which cd-to-workdir does not rewrite: " + cdAdvice
 	}
-	leaves, ok := cdLeaves(s.File.Stmts)
+	leaves, ok := runLeaves(s.File.Stmts)
 	if !ok {
 		return nil, "the RUN's command list is negated, backgrounded or redirected as a whole, so the cd is part of something WORKDIR cannot say: " + cdAdvice
 	}
-	errexit := errexitShell(c.stages().shells[in.Index])
+	errexit := errexitShell(p.Facts.Stages().shells[in.Index])
 	k, mkdir := 0, -1
 	for ; k < len(leaves); k++ {
-		x, name := leaves[k].call()
+		x, name := leafCall(leaves[k])
 		if x == cd {
 			break
 		}
 		switch {
-		case name == "set" && leaves[k].next != syntax.OrStmt:
+		case name == "set" && leaves[k].Next != syntax.OrStmt:
 			on, ok := setErrexit(x, errexit)
 			if !ok {
 				return nil, notFirst
 			}
 			errexit = on
 			continue
-		case name == "mkdir" && mkdir < 0 && mkdirDir(x) != "" && leaves[k].next == syntax.AndStmt:
+		case name == "mkdir" && mkdir < 0 && mkdirDir(x) != "" && leaves[k].Next == syntax.AndStmt:
 			mkdir = k
 			continue
 		}
 		break
 	}
-	if k == len(leaves) || leaves[k].st.Cmd != cd {
+	if k == len(leaves) || leaves[k].Stmt.Cmd != cd {
 		if cdTopLevel(leaves, cd) {
 			return nil, notFirst
 		}
@@ -196,7 +166,7 @@ func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 	if v, _ := shell.Lit(cd.Args[0]); v != "cd" {
 		return nil, "the cd runs through " + v + ", which WORKDIR has no form for: " + cdAdvice
 	}
-	if x, _ := first.call(); x == nil || len(cd.Args) != 2 {
+	if x, _ := leafCall(first); x == nil || len(cd.Args) != 2 {
 		if len(cd.Args) > 2 {
 			if v, _ := shell.Lit(cd.Args[1]); strings.HasPrefix(v, "-") {
 				return nil, "the cd has options (" + v + "), which WORKDIR has no form for: " + cdAdvice
@@ -215,11 +185,11 @@ func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 	// a failing cd (or mkdir) fails the RUN: `cd DIR && rest` with no || or ; after it,
 	// or `cd DIR;` under set -e.
 	switch {
-	case first.next == syntax.OrStmt:
+	case first.Next == syntax.OrStmt:
 		return nil, "`cd DIR || ...` handles a failing cd itself, and WORKDIR never fails that way: " + cdAdvice
-	case first.next == 0 && (!errexit || mkdir >= 0):
+	case first.Next == 0 && (!errexit || mkdir >= 0):
 		return nil, "`cd DIR; rest` runs the rest even when the cd fails (in the directory the RUN started in), while WORKDIR would create DIR and run it there; `cd DIR && rest` would be rewritten: " + cdAdvice
-	case first.next == syntax.AndStmt && !andToEnd(leaves[k:]):
+	case first.Next == syntax.AndStmt && !andToEnd(leaves[k:]):
 		return nil, "a `||` or `;` after `cd DIR &&` runs more of the RUN even when the cd fails (in the directory the RUN started in), while WORKDIR would create DIR and run it there: " + cdAdvice
 	}
 	for _, m := range Mounts(in) {
@@ -228,13 +198,13 @@ func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 		}
 	}
 	prev := p.Facts.WorkdirBefore(in)
-	dir, text, why := c.cdTarget(s, in, cd.Args[1], prev)
+	dir, text, why := cdTarget(p, s, in, cd.Args[1], prev)
 	if why != "" {
 		return nil, why + ": " + cdAdvice
 	}
 	if mkdir >= 0 {
 		// Only right before the cd: the text from the mkdir to the rest goes.
-		x, _ := leaves[mkdir].call()
+		x, _ := leafCall(leaves[mkdir])
 		md, ok := resolveDir(mkdirDir(x), prev)
 		if !ok || md != dir || mkdir != k-1 {
 			return nil, notFirst
@@ -243,7 +213,7 @@ func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 	rest := leaves[k+1:]
 	// A `cd -`, `cd ..` or `cd /` that ends the RUN changes the directory of a shell
 	// that is about to exit: it goes with the leading cd (`cd -` would fail without it).
-	dropLast := len(rest) > 1 && isReturnCd(rest[len(rest)-1]) && rest[len(rest)-2].next == syntax.AndStmt
+	dropLast := len(rest) > 1 && isReturnCd(rest[len(rest)-1]) && rest[len(rest)-2].Next == syntax.AndStmt
 	if dropLast {
 		rest = rest[:len(rest)-1]
 	}
@@ -251,18 +221,18 @@ func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 		return nil, why + ": " + cdAdvice
 	}
 	doc := p.Doc
-	delStart := s.FileOffset(first.st.Pos())
+	delStart := s.FileOffset(first.Stmt.Pos())
 	if mkdir >= 0 {
-		delStart = s.FileOffset(leaves[mkdir].st.Pos())
+		delStart = s.FileOffset(leaves[mkdir].Stmt.Pos())
 	}
-	restStart := s.FileOffset(rest[0].st.Pos())
+	restStart := s.FileOffset(rest[0].Stmt.Pos())
 	if commentBetween(doc, delStart, restStart) {
 		return nil, "comment lines between the cd and the rest of the RUN: " + cdAdvice
 	}
 	edits := []rewrite.Edit{}
 	if dropLast {
-		end := s.FileEnd(rest[len(rest)-1].st.End())
-		cdEnd := s.FileEnd(leaves[len(leaves)-1].st.End())
+		end := s.FileEnd(rest[len(rest)-1].Stmt.End())
+		cdEnd := s.FileEnd(leaves[len(leaves)-1].Stmt.End())
 		if commentBetween(doc, end, cdEnd) {
 			return nil, "comment lines before the cd that ends the RUN: " + cdAdvice
 		}
@@ -270,7 +240,7 @@ func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 	}
 	if prev.known && prev.dir == dir {
 		// Keep a mkdir -p: the directory exists anyway, and the RUN stays as it was.
-		edits = append(edits, rewrite.Edit{Start: s.FileOffset(first.st.Pos()), End: restStart, New: ""})
+		edits = append(edits, rewrite.Edit{Start: s.FileOffset(first.Stmt.Pos()), End: restStart, New: ""})
 		return &Fix{
 			Title:         "Remove the cd: the working directory is already " + prev.dir,
 			Applicability: Unsafe,
@@ -280,7 +250,7 @@ func (c *cdCheck) fix(s *shell.Script, cd *syntax.CallExpr) (*Fix, string) {
 	// restore is the WORKDIR to write back after the RUN, when a later instruction
 	// depends on the working directory the RUN started in.
 	restore := ""
-	if why := c.laterUsesWorkdir(in); why != "" {
+	if why := laterUsesWorkdir(p, in); why != "" {
 		switch {
 		case !prev.known:
 			return nil, "WORKDIR " + text + " would also apply to " + why + ", and the working directory to restore after the RUN is unknown (" + prev.why + "): " + cdAdvice
@@ -337,9 +307,9 @@ func sortEdits(edits []rewrite.Edit) []rewrite.Edit {
 
 // andToEnd reports whether the commands are one && list to the end of the RUN: when
 // the first fails, the RUN fails.
-func andToEnd(leaves []cdLeaf) bool {
+func andToEnd(leaves []shell.Leaf) bool {
 	for _, l := range leaves[:len(leaves)-1] {
-		if l.next != syntax.AndStmt {
+		if l.Next != syntax.AndStmt {
 			return false
 		}
 	}
@@ -347,9 +317,9 @@ func andToEnd(leaves []cdLeaf) bool {
 }
 
 // cdTopLevel reports whether cd is one of the RUN's top-level commands.
-func cdTopLevel(leaves []cdLeaf, cd *syntax.CallExpr) bool {
+func cdTopLevel(leaves []shell.Leaf, cd *syntax.CallExpr) bool {
 	for _, l := range leaves {
-		if l.st.Cmd == cd {
+		if l.Stmt.Cmd == cd {
 			return true
 		}
 	}
@@ -357,17 +327,17 @@ func cdTopLevel(leaves []cdLeaf, cd *syntax.CallExpr) bool {
 }
 
 // cdContainer names the compound command of the RUN's top level that holds cd.
-func cdContainer(leaves []cdLeaf, cd *syntax.CallExpr) string {
+func cdContainer(leaves []shell.Leaf, cd *syntax.CallExpr) string {
 	for _, l := range leaves {
 		found := false
-		syntax.Walk(l.st, func(n syntax.Node) bool {
+		syntax.Walk(l.Stmt, func(n syntax.Node) bool {
 			found = found || n == cd
 			return !found
 		})
 		if !found {
 			continue
 		}
-		switch x := l.st.Cmd.(type) {
+		switch x := l.Stmt.Cmd.(type) {
 		case *syntax.Subshell:
 			return "a subshell ( ... )"
 		case *syntax.Block:
@@ -404,8 +374,8 @@ func commentBetween(doc *rewrite.Document, from, to int) bool {
 }
 
 // isReturnCd reports `cd -`, `cd ..` or `cd /`: a cd back out, with nothing after it.
-func isReturnCd(l cdLeaf) bool {
-	c, name := l.call()
+func isReturnCd(l shell.Leaf) bool {
+	c, name := leafCall(l)
 	if c == nil || name != "cd" || len(c.Args) != 2 {
 		return false
 	}
@@ -416,10 +386,10 @@ func isReturnCd(l cdLeaf) bool {
 // readsDirName returns why the commands after the cd would see the directory change
 // differently with a WORKDIR: it leaves OLDPWD unset (`cd -` fails), and the shell
 // starts with the resolved path in PWD where cd keeps the name it was given.
-func readsDirName(rest []cdLeaf) string {
+func readsDirName(rest []shell.Leaf) string {
 	why := ""
 	for _, l := range rest {
-		syntax.Walk(l.st, func(n syntax.Node) bool {
+		syntax.Walk(l.Stmt, func(n syntax.Node) bool {
 			switch x := n.(type) {
 			case *syntax.ParamExp:
 				if x.Param != nil && (x.Param.Value == "OLDPWD" || x.Param.Value == "PWD") && why == "" {
@@ -470,7 +440,7 @@ func resolveDir(v string, prev workdirState) (string, bool) {
 
 // cdTarget returns the directory a cd word leads to and the text to write after
 // WORKDIR, or why no WORKDIR says the same.
-func (c *cdCheck) cdTarget(s *shell.Script, in *rewrite.Instruction, w *syntax.Word, prev workdirState) (dir, text, why string) {
+func cdTarget(p *Pass, s *shell.Script, in *rewrite.Instruction, w *syntax.Word, prev workdirState) (dir, text, why string) {
 	if v, ok := shell.Lit(w); ok {
 		switch {
 		case v == "-":
@@ -491,7 +461,7 @@ func (c *cdCheck) cdTarget(s *shell.Script, in *rewrite.Instruction, w *syntax.W
 	}
 	// Literal text and $NAME or ${NAME} whose value an ENV of the Dockerfile sets: WORKDIR
 	// expands the same variable to the same value.
-	env := c.envAt(in)
+	env := p.Facts.Env(in)
 	var val, raw strings.Builder
 	var add func(parts []syntax.WordPart) string
 	add = func(parts []syntax.WordPart) string {
@@ -561,8 +531,8 @@ func expandKnown(s string, env cdEnv) (string, bool) {
 // on the working directory, before an absolute WORKDIR resets it ("" when none). The
 // end of the stage counts when the stage is the image (the last stage) or the base of
 // another stage.
-func (c *cdCheck) laterUsesWorkdir(in *rewrite.Instruction) string {
-	doc, st := c.p.Doc, c.stages()
+func laterUsesWorkdir(p *Pass, in *rewrite.Instruction) string {
+	doc, st := p.Doc, p.Facts.Stages()
 	at := func(x *rewrite.Instruction) string {
 		return fmt.Sprintf("the %s on line %d", strings.ToUpper(x.Keyword), x.StartLine)
 	}
@@ -580,14 +550,14 @@ func (c *cdCheck) laterUsesWorkdir(in *rewrite.Instruction) string {
 			}
 			v, ok := unquoteWord(strings.TrimSpace(x.Node.Next.Value), doc.Escape)
 			if ok {
-				v, ok = expandKnown(v, c.envAt(x))
+				v, ok = expandKnown(v, p.Facts.Env(x))
 			}
 			if ok && strings.HasPrefix(v, "/") {
 				return ""
 			}
 			return at(x)
 		case "run":
-			if !c.leadsWithAbsoluteCd(x) {
+			if !leadsWithAbsoluteCd(p, x) {
 				return at(x)
 			}
 		case "cmd", "entrypoint", "healthcheck", "onbuild":
@@ -617,19 +587,19 @@ func (c *cdCheck) laterUsesWorkdir(in *rewrite.Instruction) string {
 // leadsWithAbsoluteCd reports a RUN that does not depend on the directory it starts
 // in: `cd /abs && rest`, with no relative mount and nothing reading the directory it
 // came from.
-func (c *cdCheck) leadsWithAbsoluteCd(in *rewrite.Instruction) bool {
-	if !shellRunCandidate(c.p, in) {
+func leadsWithAbsoluteCd(p *Pass, in *rewrite.Instruction) bool {
+	if !shellRunCandidate(p, in) {
 		return false
 	}
-	s, err := c.p.Facts.Script(in)
+	s, err := p.Facts.Script(in)
 	if err != nil {
 		return false
 	}
-	leaves, ok := cdLeaves(s.File.Stmts)
+	leaves, ok := runLeaves(s.File.Stmts)
 	if !ok || len(leaves) < 2 || !andToEnd(leaves) {
 		return false
 	}
-	x, name := leaves[0].call()
+	x, name := leafCall(leaves[0])
 	if x == nil || name != "cd" || len(x.Args) != 2 {
 		return false
 	}
@@ -642,7 +612,7 @@ func (c *cdCheck) leadsWithAbsoluteCd(in *rewrite.Instruction) bool {
 		}
 	}
 	for _, l := range leaves[1:] {
-		if !l.noOldDir() {
+		if !leafNoOldDir(l) {
 			return false
 		}
 	}
@@ -651,9 +621,9 @@ func (c *cdCheck) leadsWithAbsoluteCd(in *rewrite.Instruction) bool {
 
 // noOldDir reports that a command does not go back to the directory the shell had
 // before its last cd (`cd -`, $OLDPWD).
-func (l cdLeaf) noOldDir() bool {
+func leafNoOldDir(l shell.Leaf) bool {
 	ok := true
-	syntax.Walk(l.st, func(n syntax.Node) bool {
+	syntax.Walk(l.Stmt, func(n syntax.Node) bool {
 		switch x := n.(type) {
 		case *syntax.ParamExp:
 			ok = ok && (x.Param == nil || x.Param.Value != "OLDPWD")

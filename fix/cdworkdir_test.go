@@ -8,14 +8,13 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-func cdPass(t *testing.T, src string) (*Pass, *cdCheck) {
+func cdPass(t *testing.T, src string) *Pass {
 	t.Helper()
 	doc, err := rewrite.Parse("Dockerfile", []byte(src))
 	if err != nil {
 		t.Fatalf("%q: %v", src, err)
 	}
-	p := &Pass{Doc: doc, Facts: computeFacts(doc)}
-	return p, &cdCheck{p: p}
+	return &Pass{Doc: doc, Facts: computeFacts(doc)}
 }
 
 // TestWorkdirBefore checks what cd-to-workdir knows of the working directory before
@@ -47,7 +46,7 @@ func TestWorkdirBefore(t *testing.T) {
 		{"a relative WORKDIR on scratch joins onto /", "FROM scratch AS base\nFROM base\nWORKDIR rel\nRUN make\n", "/rel"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, _ := cdPass(t, tc.src)
+			p := cdPass(t, tc.src)
 			st := p.Facts.WorkdirBefore(p.Doc.Instructions[len(p.Doc.Instructions)-1])
 			got := "?"
 			if st.known {
@@ -132,14 +131,14 @@ func TestLaterUsesWorkdir(t *testing.T) {
 		{"the last stage is the image", "FROM debian\nRUN cd /x && make\n", "the image (the containers it starts)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, c := cdPass(t, tc.src)
+			p := cdPass(t, tc.src)
 			var run *rewrite.Instruction
 			for _, in := range p.Doc.Instructions {
 				if run == nil && strings.HasPrefix(in.Args(), "cd /x") {
 					run = in
 				}
 			}
-			if got := c.laterUsesWorkdir(run); got != tc.want {
+			if got := laterUsesWorkdir(p, run); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})

@@ -268,14 +268,3 @@ func HasShortFlag(c *syntax.CallExpr, from int, letter byte) bool {
 	}
 	return false
 }
-
-// ListLeaves calls fn for each command of the && / || list st, left to right: st itself
-// when it is not such a list. Pipelines, groups and subshells are leaves.
-func ListLeaves(st *syntax.Stmt, fn func(*syntax.Stmt)) {
-	if b, ok := st.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.AndStmt || b.Op == syntax.OrStmt) {
-		ListLeaves(b.X, fn)
-		ListLeaves(b.Y, fn)
-		return
-	}
-	fn(st)
-}

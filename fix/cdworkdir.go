@@ -461,7 +461,7 @@ func cdTarget(p *Pass, s *shell.Script, in *rewrite.Instruction, w *syntax.Word,
 	}
 	// Literal text and $NAME or ${NAME} whose value an ENV of the Dockerfile sets: WORKDIR
 	// expands the same variable to the same value.
-	env := p.Facts.Env(in)
+	env := p.Facts.Vars(in, VarOptions{})
 	var val, raw strings.Builder
 	var add func(parts []syntax.WordPart) string
 	add = func(parts []syntax.WordPart) string {
@@ -489,10 +489,10 @@ func cdTarget(p *Pass, s *shell.Script, in *rewrite.Instruction, w *syntax.Word,
 				if !ok {
 					return "the directory has $" + name + ", which no ENV of the Dockerfile sets: the shell or the base image gives it, and dfix cannot tell that WORKDIR would see the same value"
 				}
-				if e.why != "" {
-					return "the directory has $" + name + ", whose value is not known (" + e.why + ")"
+				if e.Why != "" {
+					return "the directory has $" + name + ", whose value is not known (" + e.Why + ")"
 				}
-				val.WriteString(e.val)
+				val.WriteString(e.Value)
 				raw.WriteString(s.Text[x.Pos().Offset():x.End().Offset()])
 			default:
 				return "the directory is computed by the shell (a command substitution, arithmetic or quoting), which WORKDIR does not do"
@@ -518,13 +518,12 @@ func plainPath(dir string) bool {
 	return strings.HasPrefix(dir, "/") && strings.Trim(dir, plainPathChars) == ""
 }
 
-// expandKnown replaces $NAME and ${NAME} by the literal values ENV gave them; ok is
-// false when a name has no known value or the expansion is anything fancier.
-func expandKnown(s string, env cdEnv) (string, bool) {
-	return expandVars(s, func(r varRef) (string, bool) {
-		e, ok := env[r.Inner]
-		return e.val, !r.Unclosed && ok && e.why == "" && r.Inner != ""
-	})
+// expandKnown replaces $NAME and ${NAME} by the known values of env; ok is false when
+// a name has no known value or the expansion is anything fancier. Unlike Vars.Expand
+// it takes all the text between braces for the name: ${X:-d} reads a variable named
+// "X:-d", which only an ENV with that very name sets.
+func expandKnown(s string, env Vars) (string, bool) {
+	return expandVars(s, env.value)
 }
 
 // laterUsesWorkdir returns the first instruction after in, in its stage, that depends
@@ -550,7 +549,7 @@ func laterUsesWorkdir(p *Pass, in *rewrite.Instruction) string {
 			}
 			v, ok := unquoteWord(strings.TrimSpace(x.Node.Next.Value), doc.Escape)
 			if ok {
-				v, ok = expandKnown(v, p.Facts.Env(x))
+				v, ok = expandKnown(v, p.Facts.Vars(x, VarOptions{}))
 			}
 			if ok && strings.HasPrefix(v, "/") {
 				return ""

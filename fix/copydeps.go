@@ -241,7 +241,7 @@ func (a *copyDeps) broadCover(c *depCopy, installs []*depInstall) bool {
 }
 
 func checkCopyDepsFirst(p *Pass) {
-	a := &copyDeps{p: p, se: depStageEnvOf(p.Doc, p.Facts.Stages()), ctx: p.context}
+	a := &copyDeps{p: p, se: depStageEnvOf(p.Facts), ctx: p.context}
 	if a.ctx == nil {
 		a.ctx = newBuildContext(p.Doc.Path, "")
 	}

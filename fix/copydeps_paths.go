@@ -3,8 +3,6 @@ package fix
 import (
 	"path"
 	"strings"
-
-	"github.com/dfix-dev/dfix/rewrite"
 )
 
 // Image paths as copy-deps-first sees them. A path is absolute ("/app"), or relative
@@ -69,97 +67,45 @@ func depRel(p, d string) string {
 // depStageEnv is what copy-deps-first knows at each instruction: the working folder and
 // the values of variables set by ENV and ARG.
 type depStageEnv struct {
-	wd  []string            // working folder in effect at instruction i
-	env []map[string]string // variables at instruction i; depUnknown when unknown
+	wd  []string // working folder in effect at instruction i
+	env []Vars   // variables at instruction i, as a build without --build-arg sees them
 }
 
 const depUnknown = "\x00"
 
-func depStageEnvOf(doc *rewrite.Document, stages *Stages) *depStageEnv {
-	n := len(doc.Instructions)
-	se := &depStageEnv{wd: make([]string, n), env: make([]map[string]string, n)}
-	global := stages.args
-	type state struct {
-		wd         string
-		envs, args map[string]string // ENV is inherited by stages built on this one, ARG is not
-	}
-	ends := map[int]state{}
-	cur := state{envs: map[string]string{}, args: map[string]string{}}
-	merged := func() map[string]string {
-		out := make(map[string]string, len(cur.envs)+len(cur.args))
-		for k, v := range cur.args {
-			out[k] = v
-		}
-		for k, v := range cur.envs { // ENV wins over an ARG of the same name
-			out[k] = v
-		}
-		return out
-	}
-	vars := merged()
+func depStageEnvOf(f *Facts) *depStageEnv {
+	doc, stages := f.doc, f.Stages()
+	se := &depStageEnv{wd: make([]string, len(doc.Instructions)), env: f.varsOf(VarOptions{Args: ArgDefault, Values: ValuesExpanded})}
+	ends := map[int]string{} // stage -> working folder at its end
+	wd := ""
 	for _, in := range doc.Instructions {
-		words := nodeWords(in)
-		switch in.Keyword {
-		case "from":
-			cur = state{wd: depBaseWorkdir, envs: map[string]string{}, args: map[string]string{}}
+		if in.Keyword == "from" {
+			wd = depBaseWorkdir
 			if idx, ok := stages.parentOf(in.Stage); ok {
-				cur.wd = ends[idx].wd
-				for k, v := range ends[idx].envs {
-					cur.envs[k] = v
-				}
-			}
-			vars = merged()
-		case "arg":
-			for _, w := range words {
-				k, v, ok := strings.Cut(w, "=")
-				switch {
-				case in.Stage < 0:
-					continue // global: read by metaArgsOf
-				case ok:
-					v = depExpand(unquotePair(v), vars)
-				default:
-					if g, found := global.Value(k); found && g != "" {
-						v = g
-					} else {
-						v = depUnknown
-					}
-				}
-				cur.args[k] = v
-				vars = merged()
-			}
-		case "env":
-			for i := 0; i+1 < len(words); i += 3 {
-				cur.envs[words[i]] = depExpand(unquotePair(words[i+1]), vars)
-				vars = merged()
+				wd = ends[idx]
 			}
 		}
-		if in.Stage >= 0 {
-			se.wd[in.Index], se.env[in.Index] = cur.wd, vars
+		if in.Stage < 0 {
+			continue
 		}
-		if in.Keyword == "workdir" && len(words) > 0 {
-			v := depExpand(unquotePair(words[0]), vars)
+		se.wd[in.Index] = wd
+		if in.Keyword == "workdir" && in.Node.Next != nil {
+			v := depExpand(unquotePair(in.Node.Next.Value), se.env[in.Index])
 			if strings.ContainsAny(v, "$"+depUnknown) {
-				cur.wd = ""
+				wd = ""
 			} else {
-				cur.wd = depResolve(cur.wd, v)
+				wd = depResolve(wd, v)
 			}
 		}
-		if in.Stage >= 0 {
-			ends[in.Stage] = state{wd: cur.wd, envs: cur.envs, args: cur.args}
-		}
+		ends[in.Stage] = wd
 	}
 	return se
 }
 
 // depExpand replaces $NAME and ${NAME} with known values; a name without a known
 // value makes the whole value unknown.
-func depExpand(s string, env map[string]string) string {
-	out, ok := expandVars(s, func(r varRef) (string, bool) {
-		if r.Unclosed || strings.ContainsAny(r.Inner, ":-+?#%/") {
-			return "", false // ${X:-default} and friends: not worth guessing
-		}
-		v, ok := env[r.Inner]
-		return v, ok && r.Inner != "" && !strings.Contains(v, depUnknown)
-	})
+func depExpand(s string, env Vars) string {
+	out, ok := env.Expand(s)
 	if !ok {
 		return depUnknown
 	}

@@ -12,18 +12,18 @@ import (
 // depCall is one simple command of a RUN, with the folder it runs in.
 type depCall struct {
 	call *syntax.CallExpr
-	name string            // program name, as shell.CommandName finds it ("" when computed)
-	idx  int               // index of the program word in call.Args
-	cwd  string            // image path ("" when unknown)
-	text string            // the script's text, to read computed words
-	env  map[string]string // variables known at the RUN
+	name string // program name, as shell.CommandName finds it ("" when computed)
+	idx  int    // index of the program word in call.Args
+	cwd  string // image path ("" when unknown)
+	text string // the script's text, to read computed words
+	env  Vars   // variables known at the RUN
 }
 
 // depFlatten lists the simple commands of a script in the order they run, following
 // `cd` through && / || / ; chains. Commands inside if/for/while/case, functions,
 // pipelines and subshells are listed too; a `cd` there does not carry on. It also
 // returns every redirection.
-func depFlatten(s *shell.Script, cwd string, env map[string]string) (calls []depCall, redirs []*syntax.Redirect) {
+func depFlatten(s *shell.Script, cwd string, env Vars) (calls []depCall, redirs []*syntax.Redirect) {
 	var walk func(st *syntax.Stmt, cwd *string)
 	walk = func(st *syntax.Stmt, cwd *string) {
 		redirs = append(redirs, st.Redirs...)

@@ -157,7 +157,7 @@ func TestDepStageEnvGlobalArgs(t *testing.T) {
 				t.Fatal(err)
 			}
 			last := doc.Instructions[len(doc.Instructions)-1]
-			if got := depStageEnvOf(doc, stagesOfDoc(doc, metaArgsOf(doc))).wd[last.Index]; got != tc.wd {
+			if got := depStageEnvOf(computeFacts(doc)).wd[last.Index]; got != tc.wd {
 				t.Errorf("working folder %q, want %q", got, tc.wd)
 			}
 		})

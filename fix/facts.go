@@ -20,9 +20,9 @@ type Facts struct {
 	Args *MetaArgs
 
 	doc      *rewrite.Document
-	stages   *Stages        // computed on first use (Stages)
-	env      []cdEnv        // computed on first use (Env)
-	workdirs []workdirState // computed on first use (WorkdirBefore)
+	stages   *Stages               // computed on first use (Stages)
+	vars     map[VarOptions][]Vars // computed on first use, for each way of reading them (Vars)
+	workdirs []workdirState        // computed on first use (WorkdirBefore)
 
 	scripts map[int]scriptEntry          // parsed shell bodies by instruction index
 	aptEv   map[*shell.Script][]aptEvent // computed on first use (aptEvents)

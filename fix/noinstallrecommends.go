@@ -196,7 +196,7 @@ type aptPkg struct {
 // defaults), unless the RUN sets it itself. ok is false when some word cannot be read (an
 // unknown or computed variable, a command substitution, a glob or an apt pattern); the
 // packages that could be read are returned all the same.
-func aptInstallPkgs(s *shell.Script, c *syntax.CallExpr, sub int, vars map[string]string) (pkgs []aptPkg, ok bool) {
+func aptInstallPkgs(s *shell.Script, c *syntax.CallExpr, sub int, vars Vars) (pkgs []aptPkg, ok bool) {
 	ok = true
 	add := func(v string, w *syntax.Word) {
 		name := v
@@ -224,7 +224,7 @@ func aptInstallPkgs(s *shell.Script, c *syntax.CallExpr, sub int, vars map[strin
 		name, quoted := paramName(w)
 		val, known := "", false
 		if name != "" && !scriptSets(s, c, name) {
-			val, known = vars[name]
+			val, known = vars.Known(name)
 		}
 		if !known || strings.ContainsAny(val, "$`\\\"'") {
 			ok = false
@@ -288,7 +288,7 @@ func paramName(w *syntax.Word) (name string, quoted bool) {
 // list or installed before in the stage or a stage it is built on, or a word of the
 // list that dfix cannot read.
 func caCertificatesEdit(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr, sub int) ([]string, rewrite.Edit, bool) {
-	pkgs, ok := aptInstallPkgs(s, c, sub, stages.vars(s.In))
+	pkgs, ok := aptInstallPkgs(s, c, sub, pkgVars(p, s.In))
 	if !ok || len(pkgs) == 0 {
 		return nil, rewrite.Edit{}, false
 	}
@@ -357,7 +357,7 @@ func caInstalledBefore(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallE
 			if ac.word != "install" && ac.word != "reinstall" {
 				continue
 			}
-			pkgs, readable := aptInstallPkgs(o, ac.call, ac.sub, stages.vars(in))
+			pkgs, readable := aptInstallPkgs(o, ac.call, ac.sub, pkgVars(p, in))
 			_, recommendsSet := aptGetSubcommand(ac.call, ac.cmd+1)
 			for _, pk := range pkgs {
 				if caDependents[pk.name] || readable && !recommendsSet && caTLSClients[pk.name] != "" {

@@ -70,7 +70,7 @@ func TestCATablesDisjoint(t *testing.T) {
 }
 
 func TestAptInstallPkgs(t *testing.T) {
-	vars := map[string]string{"PKGS": "curl jq", "ONE": "wget", "COMPUTED": "$"}
+	vars := Vars{"PKGS": {Value: "curl jq"}, "ONE": {Value: "wget"}, "COMPUTED": {Value: "$"}}
 	for _, tc := range []struct {
 		cmd  string
 		want string // the package names, space separated

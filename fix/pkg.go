@@ -578,10 +578,17 @@ var pkgPathWord = shell.WordOptions{Globs: true, Escapes: shell.EscapesKeep, Dol
 		return "~", true
 	}}
 
+// pkgVars returns the environment a RUN sees from the Dockerfile as the package rules
+// read it: ENV values as written, and the ARGs' defaults (a global one for an ARG
+// without one).
+func pkgVars(p *Pass, in *rewrite.Instruction) Vars {
+	return p.Facts.Vars(in, VarOptions{Args: ArgDefaultIfAny, Values: ValuesAsWritten})
+}
+
 // pkgEnvSet returns the value a variable gets from the Dockerfile or from the RUN
 // itself before the node: an assignment prefix of the call, `export NAME=...` earlier in
 // the script, or an `env NAME=...` wrapper.
-func pkgEnvSet(s *shell.Script, c *syntax.CallExpr, vars map[string]string, name string) (string, bool) {
+func pkgEnvSet(s *shell.Script, c *syntax.CallExpr, vars Vars, name string) (string, bool) {
 	for _, a := range c.Assigns {
 		if a.Name != nil && a.Name.Value == name {
 			return pkgAssignValue(a), true
@@ -611,8 +618,7 @@ func pkgEnvSet(s *shell.Script, c *syntax.CallExpr, vars map[string]string, name
 	if found {
 		return val, true
 	}
-	v, ok := vars[name]
-	return v, ok
+	return vars.Known(name)
 }
 
 func pkgAssignValue(a *syntax.Assign) string {

@@ -32,7 +32,7 @@ func checkPkgClean(p *Pass, managers []*pkgManager) {
 				continue
 			}
 			lc := calls[last]
-			vars := stages.vars(s.In)
+			vars := pkgVars(p, s.In)
 			if pkgMovedCacheMounted(s, lc.call, vars, m.cacheEnv) {
 				continue
 			}
@@ -140,7 +140,7 @@ func pkgCleanedAfter(s *shell.Script, calls []pkgCall, last int, m *pkgManager) 
 
 // pkgMovedCacheMounted reports whether the cache was moved (by an environment
 // variable) to a folder that a cache or tmpfs mount of the RUN holds.
-func pkgMovedCacheMounted(s *shell.Script, c *syntax.CallExpr, vars map[string]string, env []string) bool {
+func pkgMovedCacheMounted(s *shell.Script, c *syntax.CallExpr, vars Vars, env []string) bool {
 	for _, name := range env {
 		if v, ok := pkgEnvSet(s, c, vars, name); ok && strings.HasPrefix(v, "/") && CacheMountCovers(s.In, v) {
 			return true

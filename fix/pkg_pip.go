@@ -93,7 +93,6 @@ func pipInstallsSomething(c *syntax.CallExpr, from int) bool {
 }
 
 func checkPipNoCacheDir(p *Pass) {
-	var stages *Stages
 	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
 		mounted := pkgCacheMount(s.In, pipCacheDirs)
 		s.Calls(func(c *syntax.CallExpr) {
@@ -111,10 +110,7 @@ func checkPipNoCacheDir(p *Pass) {
 			if shell.HasWord(c, from, []string{"--no-cache-dir"}) {
 				return
 			}
-			if stages == nil {
-				stages = p.Facts.Stages()
-			}
-			vars := stages.vars(s.In)
+			vars := pkgVars(p, s.In)
 			// pip turns its cache off for any value of PIP_NO_CACHE_DIR, true or false
 			// (pip's _handle_no_cache_dir keeps that for backwards compatibility).
 			if v, ok := pkgEnvSet(s, c, vars, "PIP_NO_CACHE_DIR"); ok && v != "" {
@@ -142,7 +138,7 @@ func checkPipNoCacheDir(p *Pass) {
 
 // pipCacheMoved reports whether the call's cache is moved (--cache-dir, PIP_CACHE_DIR,
 // XDG_CACHE_HOME) to a folder that a cache or tmpfs mount of the RUN holds.
-func pipCacheMoved(s *shell.Script, c *syntax.CallExpr, from int, vars map[string]string) bool {
+func pipCacheMoved(s *shell.Script, c *syntax.CallExpr, from int, vars Vars) bool {
 	var dirs []string
 	for j := from; j < len(c.Args); j++ {
 		v, ok := shell.PlainWord(c.Args[j])

@@ -42,7 +42,7 @@ func BenchmarkRuleOnCorpus(b *testing.B) {
 		f := computeFacts(doc)
 		f.Stages()
 		for _, in := range doc.Instructions {
-			f.Env(in)
+			f.Vars(in, VarOptions{})
 			f.WorkdirBefore(in)
 			if in.Keyword == "run" {
 				f.Script(in) //nolint:errcheck // a script that does not parse is a fact too

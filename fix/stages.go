@@ -44,9 +44,6 @@ type Stages struct {
 	// (/bin/sh -c), an empty slice for a SHELL dfix could not read.
 	shells   [][]string
 	shellIns []*rewrite.Instruction // the SHELL instruction in effect at instruction i, or nil
-
-	doc  *rewrite.Document
-	args *MetaArgs
 }
 
 // Stages returns the stages of the pass's document, computing them once.
@@ -61,8 +58,7 @@ func (f *Facts) Stages() *Stages {
 // with the global ARGs expanded, is the name of an earlier stage, compared without
 // case, as BuildKit resolves it.
 func stagesOfDoc(doc *rewrite.Document, args *MetaArgs) *Stages {
-	st := &Stages{shells: make([][]string, len(doc.Instructions)), shellIns: make([]*rewrite.Instruction, len(doc.Instructions)),
-		doc: doc, args: args}
+	st := &Stages{shells: make([][]string, len(doc.Instructions)), shellIns: make([]*rewrite.Instruction, len(doc.Instructions))}
 	names := map[string]int{}
 	var cur *Stage
 	for _, in := range doc.Instructions {
@@ -141,49 +137,6 @@ func (st *Stages) Live(stage int) bool {
 		return true
 	}
 	return stage >= 0 && stage < len(st.List) && st.List[stage].Live
-}
-
-// vars returns the environment a RUN sees from the Dockerfile: ENV of its stage and
-// the stages it is built on, and ARGs of its own stage, set before it. An ENV wins over
-// an ARG of the same name, whichever comes first, as in BuildKit.
-func (st *Stages) vars(in *rewrite.Instruction) map[string]string {
-	out := map[string]string{}
-	env := map[string]bool{} // names an ENV set
-	chain := st.chain(in.Stage)
-	for k := len(chain) - 1; k >= 0; k-- {
-		stage := chain[k]
-		for _, o := range st.doc.Instructions {
-			if o.Stage != stage || k == 0 && o.Index >= in.Index {
-				continue
-			}
-			switch o.Keyword {
-			case "env":
-				w := nodeWords(o)
-				for i := 0; i+1 < len(w); i += 3 {
-					out[w[i]] = unquotePair(w[i+1])
-					env[w[i]] = true
-				}
-			case "arg":
-				if k != 0 {
-					continue // ARGs do not reach stages built on this one
-				}
-				for _, w := range nodeWords(o) {
-					name, v, ok := strings.Cut(w, "=")
-					if env[name] {
-						continue
-					}
-					if !ok {
-						if g, ok := st.args.Value(name); ok && g != "" {
-							out[name] = g
-						}
-						continue
-					}
-					out[name] = unquotePair(v)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // parentOf returns the stage a stage is built FROM, and false when it is built from an

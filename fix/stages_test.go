@@ -89,26 +89,6 @@ func TestStagesLiveWithoutFrom(t *testing.T) {
 	}
 }
 
-func TestStageVarsEnvWinsOverArg(t *testing.T) {
-	for _, tc := range []struct{ name, src, want string }{
-		{"an ENV before an ARG of the same name", "FROM debian\nENV V=env\nARG V=arg\nRUN echo $V\n", "env"},
-		{"an ARG before an ENV of the same name", "FROM debian\nARG V=arg\nENV V=env\nRUN echo $V\n", "env"},
-		{"an ARG alone", "FROM debian\nARG V=arg\nRUN echo $V\n", "arg"},
-		{"an ENV of the parent stage and an ARG of this one", "FROM debian AS base\nENV V=env\nFROM base\nARG V=arg\nRUN echo $V\n", "env"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			doc, err := rewrite.Parse("Dockerfile", []byte(tc.src))
-			if err != nil {
-				t.Fatal(err)
-			}
-			run := doc.Instructions[len(doc.Instructions)-1]
-			if got := stagesOfDoc(doc, metaArgsOf(doc)).vars(run)["V"]; got != tc.want {
-				t.Errorf("V = %q, want %q (BuildKit: an ENV wins over an ARG of the same name)", got, tc.want)
-			}
-		})
-	}
-}
-
 // TestPkgStages pins how the package rules read the stages: each stage as its base
 // image and, after "<", the stage it is built on, comma-separated; the FROM words expanded with the
 // global ARGs as BuildKit reads them (MetaArgs).
@@ -147,16 +127,6 @@ func TestStageRefs(t *testing.T) {
 				t.Errorf("got %q, want %q", g, tc.want)
 			}
 		})
-	}
-}
-
-func TestStageVarsInheritGlobalDefault(t *testing.T) {
-	doc, err := rewrite.Parse("Dockerfile", []byte("ARG V=1\nARG V\nFROM alpine\nARG V\nRUN echo $V\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := stagesOfDoc(doc, metaArgsOf(doc)).vars(doc.Instructions[4])["V"]; got != "1" {
-		t.Errorf("V = %q, want the global default 1", got)
 	}
 }
 

@@ -3,7 +3,7 @@ package fix
 import "testing"
 
 func TestExpandVars(t *testing.T) {
-	vars := map[string]string{"A": "1", "DIR": "/app"}
+	vars := Vars{"A": {Value: "1"}, "DIR": {Value: "/app"}}
 	tests := []struct {
 		in, dep string
 	}{

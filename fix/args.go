@@ -2,6 +2,8 @@ package fix
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dfix-dev/dfix/rewrite"
 	bkshell "github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -13,14 +15,26 @@ import (
 // an ARG without a default is declared but unset, and declaring it again keeps the
 // default it already has. Every rule reads them from here, so that they all agree.
 type MetaArgs struct {
-	vals   map[string]string // names with a value
-	escape rune              // the file's escape char
-	active string            // the chars that make a word worth giving to BuildKit's lexer
+	vals map[string]string // names with a value
+	// written is where the default in effect for each name is written, for a fix
+	// that rewrites it there (pin-digest); a name declared only without a default is
+	// here with no value. It leaves out the ARGs whose text dfix could not locate
+	// (Instruction.Logical is nil).
+	written map[string]argDefault
+	escape  rune   // the file's escape char
+	active  string // the chars that make a word worth giving to BuildKit's lexer
+}
+
+// argDefault is the default of a global ARG as written in the file.
+type argDefault struct {
+	value      string // as written, one pair of enclosing quotes removed; "" without a default
+	start, end int    // file span of value
+	ok         bool   // value is one unbroken range of the file, no line continuation inside
 }
 
 // metaArgsOf reads the ARGs before the first FROM of doc.
 func metaArgsOf(doc *rewrite.Document) *MetaArgs {
-	m := &MetaArgs{vals: map[string]string{}, escape: rune(doc.Escape), active: "$\"'" + string(rune(doc.Escape))}
+	m := &MetaArgs{vals: map[string]string{}, written: map[string]argDefault{}, escape: rune(doc.Escape), active: "$\"'" + string(rune(doc.Escape))}
 	for _, in := range doc.Instructions {
 		if in.Stage >= 0 {
 			break // only the ARGs before the first FROM are global
@@ -28,9 +42,16 @@ func metaArgsOf(doc *rewrite.Document) *MetaArgs {
 		if in.Keyword != "arg" {
 			continue
 		}
-		for _, w := range nodeWords(in) {
+		spans, located := nodeWordSpans(in)
+		for i, w := range nodeWords(in) {
 			k, v, ok := strings.Cut(w, "=")
-			if !ok || k == "" {
+			if k == "" {
+				continue
+			}
+			if located {
+				m.noteWritten(in, k, ok, spans[i])
+			}
+			if !ok {
 				continue // declared without a default: unset until --build-arg sets it
 			}
 			if res, _, err := bkshell.NewLex(m.escape).ProcessWord(v, m.env(false)); err == nil {
@@ -40,6 +61,49 @@ func metaArgsOf(doc *rewrite.Document) *MetaArgs {
 		}
 	}
 	return m
+}
+
+// noteWritten records where the ARG word at logical span w of in writes the default
+// of name, when it has one; declared again without one, a name keeps its default.
+func (m *MetaArgs) noteWritten(in *rewrite.Instruction, name string, hasDefault bool, w rewrite.Span) {
+	if !hasDefault {
+		if _, seen := m.written[name]; !seen {
+			m.written[name] = argDefault{}
+		}
+		return
+	}
+	vs, ve := w.Start+len(name)+1, w.End
+	v := in.Logical.Text[vs:ve]
+	if u := unquotePair(v); u != v {
+		v, vs, ve = u, vs+1, ve-1
+	}
+	start, end, ok := in.Logical.FileSpan(vs, ve)
+	m.written[name] = argDefault{value: v, start: start, end: end, ok: ok}
+}
+
+// nodeWordSpans finds the words BuildKit parsed for in (nodeWords) in its logical
+// text, in order: BuildKit splits at white space outside quotes and keeps each word as
+// written. ok is false when the text could not be located, or a word is not there.
+func nodeWordSpans(in *rewrite.Instruction) (spans []rewrite.Span, ok bool) {
+	if in.Logical == nil {
+		return nil, false
+	}
+	t, i := in.Logical.Text, in.ArgsStart
+	for n := in.Node.Next; n != nil; n = n.Next {
+		for i < len(t) {
+			r, size := utf8.DecodeRuneInString(t[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+		if !strings.HasPrefix(t[i:], n.Value) {
+			return nil, false
+		}
+		spans = append(spans, rewrite.Span{Start: i, End: i + len(n.Value)})
+		i += len(n.Value)
+	}
+	return spans, true
 }
 
 // Value returns the default of a global ARG and whether it has one.

@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dfix-dev/dfix/rewrite"
@@ -75,6 +76,59 @@ func TestMetaArgs(t *testing.T) {
 			}
 			if got := m.ExpandShowing(tc.word); got != tc.showing {
 				t.Errorf("ExpandShowing(%s) = %q, want %q", tc.word, got, tc.showing)
+			}
+		})
+	}
+}
+
+// TestMetaArgsWritten checks where MetaArgs finds the default of a global ARG written:
+// the file text at the span it gives (a continuation inside shows as ⏎), and whether
+// that span is one unbroken range.
+func TestMetaArgsWritten(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		arg       string
+		value     string // the default as written, quotes removed; "-" when not declared
+		text      string // the file at the span
+		ok        bool
+	}{
+		{"a plain default", "ARG IMG=alpine:3.20\nFROM $IMG\n", "IMG", "alpine:3.20", "alpine:3.20", true},
+		{"a double-quoted default: the span is inside the quotes",
+			"ARG IMG=\"alpine:3.20\"\nFROM $IMG\n", "IMG", "alpine:3.20", "alpine:3.20", true},
+		{"a single-quoted default: the span is inside the quotes",
+			"ARG IMG='alpine:3.20'\nFROM $IMG\n", "IMG", "alpine:3.20", "alpine:3.20", true},
+		{"a quoted default with a space is one word, as BuildKit reads it",
+			"ARG A=\"x y\" IMG=alpine\nFROM $IMG\n", "A", "x y", "x y", true},
+		{"the second of several ARGs on one line",
+			"ARG A=1 IMG=alpine:3.20 B=2\nFROM $IMG\n", "IMG", "alpine:3.20", "alpine:3.20", true},
+		{"an ARG after several spaces and a tab",
+			"ARG A=1  \tIMG=alpine\nFROM $IMG\n", "IMG", "alpine", "alpine", true},
+		{"a default on the line after a continuation",
+			"ARG A=1 \\\n    IMG=alpine:3.20\nFROM $IMG\n", "IMG", "alpine:3.20", "alpine:3.20", true},
+		{"a default split over a continuation is not one range",
+			"ARG IMG=alp\\\nine\nFROM $IMG\n", "IMG", "alpine", "alp\\⏎ine", false},
+		{"a CRLF file", "ARG A=1 \\\r\n  IMG=alpine\r\nFROM $IMG\r\n", "IMG", "alpine", "alpine", true},
+		{"declared again with a default: the last default",
+			"ARG IMG=alpine\nARG IMG=debian\nFROM $IMG\n", "IMG", "debian", "debian", true},
+		{"declared again without a default: the default it had",
+			"ARG IMG=alpine\nARG IMG\nFROM $IMG\n", "IMG", "alpine", "alpine", true},
+		{"declared without a default only", "ARG IMG\nFROM $IMG\n", "IMG", "", "", false},
+		{"an empty default", "ARG IMG=\nFROM $IMG\n", "IMG", "", "", true},
+		{"an ARG after the first FROM is not global", "FROM scratch\nARG IMG=alpine\n", "IMG", "-", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := rewrite.Parse("Dockerfile", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, declared := metaArgsOf(doc).written[tc.arg]
+			value := d.value
+			if !declared {
+				value = "-"
+			}
+			text := strings.NewReplacer("\r\n", "⏎", "\n", "⏎").Replace(string(doc.Src[d.start:d.end]))
+			if value != tc.value || text != tc.text || d.ok != tc.ok {
+				t.Errorf("got %q at %q (one range: %v), want %q at %q (%v)", value, text, d.ok, tc.value, tc.text, tc.ok)
 			}
 		})
 	}

@@ -91,16 +91,9 @@ var argRefRe = regexp.MustCompile(`^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_]
 // syntaxLineRe finds the value of a # syntax= directive on its line.
 var syntaxLineRe = regexp.MustCompile(`(?i)^(\x{FEFF}?\s*#\s*syntax\s*=\s*)(.*?)\s*$`)
 
-// globalArg is the default of an ARG declared before the first FROM.
-type globalArg struct {
-	value      string
-	start, end int // file span of the value (inside quotes)
-	ok         bool
-	in         *rewrite.Instruction
-}
-
-// pinSites returns the image references of doc, in file order.
-func pinSites(doc *rewrite.Document) []pinSite {
+// pinSites returns the image references of doc, in file order; args are its global
+// ARGs, whose defaults a FROM may take its image from.
+func pinSites(doc *rewrite.Document, args *MetaArgs) []pinSite {
 	var sites []pinSite
 	for _, d := range doc.Directives() {
 		if !strings.EqualFold(d.Name, "syntax") {
@@ -114,7 +107,8 @@ func pinSites(doc *rewrite.Document) []pinSite {
 		s := doc.LineStart(d.Line-1) + m[4]
 		sites = append(sites, newPinSite("# syntax= frontend image", d.Value, s, s+len(d.Value)))
 	}
-	globals := map[string]globalArg{}
+	// A global ARG's default is pinned where it is written, never in FROM.
+	globals := args.written
 	stages := map[string]bool{} // the stages declared so far: what a FROM can name
 	// COPY --from and RUN --mount from= are never pinned when they name a stage
 	// declared anywhere in the file: a forward reference is an error to fix, not an
@@ -135,29 +129,6 @@ func pinSites(doc *rewrite.Document) []pinSite {
 		}
 		t := in.Logical.Text
 		switch in.Keyword {
-		case "arg":
-			if in.Stage >= 0 {
-				continue
-			}
-			for _, w := range splitWords(t, in.ArgsStart) {
-				k, v, ok := strings.Cut(t[w.Start:w.End], "=")
-				if !ok {
-					// Declared again without a default: BuildKit keeps the default it has
-					// (as MetaArgs reads it); this collector differs from MetaArgs only in
-					// keeping where each default is written, to pin it there.
-					if _, seen := globals[k]; !seen {
-						globals[k] = globalArg{in: in}
-					}
-					continue
-				}
-				vs := w.Start + len(k) + 1
-				ve := w.End
-				if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-					v, vs, ve = v[1:len(v)-1], vs+1, ve-1
-				}
-				s, e, ok := in.Logical.FileSpan(vs, ve)
-				globals[k] = globalArg{value: v, start: s, end: e, ok: ok && v != "", in: in}
-			}
 		case "from":
 			words := splitWords(t, in.ArgsStart)
 			if len(words) == 0 {
@@ -286,7 +257,7 @@ func newPinSite(what, img string, start, end int) pinSite {
 // file at once instead of one file at a time.
 func PinReferences(doc *rewrite.Document, update bool) []string {
 	var out []string
-	for _, s := range pinSites(doc) {
+	for _, s := range pinSites(doc, metaArgsOf(doc)) {
 		if s.lookup == "" || s.digest != "" && (!update || !s.hasTag) {
 			continue
 		}
@@ -304,7 +275,7 @@ func shortDigest(d string) string {
 }
 
 func checkPinDigest(p *Pass) {
-	sites := pinSites(p.Doc)
+	sites := pinSites(p.Doc, p.Facts.Args)
 	opts := p.Pin
 	if opts == nil {
 		opts = &PinOptions{}

@@ -146,12 +146,13 @@ func (d *Document) check() error {
 	if crOnly(src) {
 		return &ParseError{Path: d.Path, Err: ErrCROnly}
 	}
+	valid := utf8.Valid(src) // else the first line at fault is found below
 	for li := 0; li < d.NumLines(); li++ {
 		b := d.lineBytes(li)
-		if len(bytes.TrimRight(b, "\r\n")) > MaxLine {
+		if len(trimEOL(b)) > MaxLine {
 			return &ParseError{Path: d.Path, Line: li + 1, Err: ErrLineTooBig}
 		}
-		if !utf8.Valid(b) {
+		if !valid && !utf8.Valid(b) {
 			return &ParseError{Path: d.Path, Line: li + 1, Err: ErrInvalidUTF}
 		}
 	}
@@ -216,7 +217,7 @@ func (d *Document) LineEnd(li int) int { return d.LineStart(li + 1) }
 // lineEndNoEOL returns the offset of line li's line ending (or of its end).
 func (d *Document) lineEndNoEOL(li int) int {
 	b := d.lineBytes(li)
-	return d.LineStart(li) + len(bytes.TrimRight(b, "\r\n"))
+	return d.LineStart(li) + len(trimEOL(b))
 }
 
 func (d *Document) lineBytes(li int) []byte { return d.Src[d.LineStart(li):d.LineEnd(li)] }
@@ -228,7 +229,7 @@ func (d *Document) Line(li int) string {
 
 // LineBytes is Line without the copy: the bytes of the file, not to be changed.
 func (d *Document) LineBytes(li int) []byte {
-	return bytes.TrimRight(d.lineBytes(li), "\r\n")
+	return trimEOL(d.lineBytes(li))
 }
 
 // LineEOL returns the line ending of line li, or the file's dominant one when the line
@@ -385,7 +386,7 @@ func (d *Document) Directives() []Directive {
 	var out []Directive
 	dp := parser.DirectiveParser{}
 	for li := 0; li < d.NumLines(); li++ {
-		b := bytes.TrimRight(d.lineBytes(li), "\r\n")
+		b := trimEOL(d.lineBytes(li))
 		if li == 0 {
 			b = bytes.TrimPrefix(b, bom)
 		}

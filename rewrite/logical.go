@@ -130,6 +130,14 @@ func trimContinuation(line []byte, escape byte) (keep int, continues bool) {
 	return j - 1, true // keep the char before the escape: ([^E])E[ \t]*$
 }
 
+// trimEOL is bytes.TrimRight(b, "\r\n") without building the cutset each time.
+func trimEOL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
 func isSpaceOnly(b []byte) bool { return len(bytes.TrimLeftFunc(b, unicode.IsSpace)) == 0 }
 
 func isCommentLine(b []byte) bool {
@@ -153,7 +161,7 @@ func (d *Document) buildLogical(first int, text []byte) (*Logical, []byte, int) 
 		last = li
 		start := d.lineStarts[li]
 		raw := d.lineBytes(li)
-		line := bytes.TrimRight(raw, "\r\n")
+		line := trimEOL(raw)
 		if li == first {
 			from := 0
 			if li == 0 && bytes.HasPrefix(line, bom) {

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bytes"
 	"math/rand"
 	"regexp"
 	"slices"
@@ -137,4 +138,12 @@ func TestOffsetMapViews(t *testing.T) {
 			t.Errorf("offsets %v, want %v", got, want)
 		}
 	})
+}
+
+func TestTrimEOLIsTrimRightOfLineEndings(t *testing.T) {
+	for _, s := range []string{"", "a", "a\n", "a\r\n", "a\r", "a\n\r\n", "\r\n", "a b \t\n", "\ra"} {
+		if got, want := string(trimEOL([]byte(s))), string(bytes.TrimRight([]byte(s), "\r\n")); got != want {
+			t.Errorf("trimEOL(%q) = %q, want %q", s, got, want)
+		}
+	}
 }

@@ -140,7 +140,15 @@ func (cfg *config) checkConfigs(files []string) bool {
 	}
 	seen := map[string]bool{}
 	ok := true
+	lastDir := "\x00"
 	for _, f := range files {
+		// A configuration is found per folder: the next file of the same folder finds
+		// the same one, or the same mistake.
+		if dir := filepath.Dir(f); dir != lastDir {
+			lastDir = dir
+		} else {
+			continue
+		}
 		if _, err := cfg.fileSettings(f); err != nil {
 			ok = false
 			for _, line := range strings.Split(err.Error(), "\n") {

@@ -474,3 +474,17 @@ func TestPrint(t *testing.T) {
 		t.Errorf("JSON output: %s", b.String())
 	}
 }
+
+func TestForAnswersEachPathForItselfWhenAskedInTurn(t *testing.T) {
+	root := tree(t, map[string]string{
+		".dfix.toml": "[[overrides]]\nfiles = [\"*.dev.dockerfile\"]\nunsafe-fixes = true\n",
+	})
+	l := loader(t, Options{})
+	dev, plain := filepath.Join(root, "a.dev.dockerfile"), filepath.Join(root, "Dockerfile")
+	for i, p := range []string{dev, dev, plain, plain, dev, plain} {
+		s := settings(t, l, p)
+		if want := p == dev; s.UnsafeFixes != want {
+			t.Errorf("ask %d, %s: unsafe = %v, want %v", i, filepath.Base(p), s.UnsafeFixes, want)
+		}
+	}
+}

@@ -93,6 +93,13 @@ type Loader struct {
 	dirs     map[string]*dirEntry // by absolute folder
 	settings map[string]*Settings // by configuration and matched overrides
 	noted    map[string]bool      // hadolint files already announced
+	// last is the answer to the latest For: a run asks for one file's settings several
+	// times in a row (to check the configurations, to fix, to report).
+	last struct {
+		path string
+		s    *Settings
+		err  error
+	}
 }
 
 type fileEntry struct {
@@ -173,12 +180,21 @@ func (l *Loader) Flags() Flags { return l.flags }
 // For returns the settings for the file at path (which need not exist: a folder's
 // settings are those of a file in it). Errors name the configuration file and line.
 func (l *Loader) For(path string) (*Settings, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if path != "" && path == l.last.path {
+		return l.last.s, l.last.err
+	}
+	s, err := l.forLocked(path)
+	l.last.path, l.last.s, l.last.err = path, s, err
+	return s, err
+}
+
+func (l *Loader) forLocked(path string) (*Settings, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var cfg *loaded
 	var hl *hadolintFile
 	switch {
@@ -205,7 +221,11 @@ func (l *Loader) For(path string) (*Settings, error) {
 				matched = append(matched, i)
 			}
 		}
-		key = cfg.path + "\x00" + fmt.Sprint(matched)
+		b := append([]byte(cfg.path), 0)
+		for _, i := range matched {
+			b = strconv.AppendInt(append(b, ' '), int64(i), 10)
+		}
+		key = string(b)
 	} else if hl != nil {
 		key = "hadolint\x00" + hl.path
 	}

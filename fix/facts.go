@@ -27,6 +27,9 @@ type Facts struct {
 	scripts map[int]scriptEntry          // parsed shell bodies by instruction index
 	aptEv   map[*shell.Script][]aptEvent // computed on first use (aptEvents)
 	apt     map[*shell.Script][]aptCall  // computed on first use (aptCalls)
+	// shellRuns are the RUNs whose shell body dfix reads, parsed (shellRuns).
+	shellRuns     []*shell.Script
+	shellRunsDone bool
 	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a
 	// shell that is not POSIX: the shell form then runs a program the author chose.
 	otherShell []bool

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -22,17 +23,23 @@ func shellRunCandidate(p *Pass, in *rewrite.Instruction) bool {
 // shellRuns returns the RUN instructions whose shell-form body dfix may read and
 // change, parsed by mvdan/sh. RUNs whose body is not valid shell are left out (the
 // shell-syntax rule reports them).
+//
+// The list is made once per pass and shared by the rules: it is clipped, so that a
+// rule appending to it (the ONBUILD triggers) gets a copy.
 func shellRuns(p *Pass) []*shell.Script {
-	var out []*shell.Script
-	for _, in := range p.Doc.Instructions {
-		if !shellRunCandidate(p, in) {
-			continue
-		}
-		if s, err := p.Facts.Script(in); err == nil {
-			out = append(out, s)
+	f := p.Facts
+	if !f.shellRunsDone {
+		f.shellRunsDone = true
+		for _, in := range p.Doc.Instructions {
+			if !shellRunCandidate(p, in) {
+				continue
+			}
+			if s, err := f.Script(in); err == nil {
+				f.shellRuns = append(f.shellRuns, s)
+			}
 		}
 	}
-	return out
+	return slices.Clip(f.shellRuns)
 }
 
 // Script returns the parsed shell body of an instruction, parsing it once per pass. A

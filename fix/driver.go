@@ -87,19 +87,21 @@ func check(doc *rewrite.Document, opts Options) []Diagnostic {
 	sup := parseSuppressions(doc)
 	bctx := newBuildContext(doc.Path, opts.Context)
 	var out []Diagnostic
-	for _, r := range rules {
-		pass := &Pass{Doc: doc, Facts: facts, Pin: opts.Pin, context: bctx}
-		pass.report = func(d Diagnostic) {
-			d.Rule = r
-			line := 0
-			if in := instructionAt(doc, d.Start); in != nil {
-				line = in.StartLine
-			}
-			if sup.Suppressed(r, line) {
-				return
-			}
-			out = append(out, d)
+	// One Pass serves the rules in turn: r is the rule running.
+	var r *Rule
+	pass := &Pass{Doc: doc, Facts: facts, Pin: opts.Pin, context: bctx}
+	pass.report = func(d Diagnostic) {
+		d.Rule = r
+		line := 0
+		if in := instructionAt(doc, d.Start); in != nil {
+			line = in.StartLine
 		}
+		if sup.Suppressed(r, line) {
+			return
+		}
+		out = append(out, d)
+	}
+	for _, r = range rules {
 		r.Check(pass)
 	}
 	sort.SliceStable(out, func(i, j int) bool {

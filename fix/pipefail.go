@@ -76,6 +76,9 @@ func shellPipefail(argv []string) bool {
 // (also inside a top-level && or || chain), -1 when there is none: pipelines after it
 // already run with pipefail.
 func pipefailGuard(s *shell.Script) int {
+	if !s.Runs("set") {
+		return -1
+	}
 	guard := -1
 	for _, st := range s.File.Stmts {
 		shell.ListLeaves(st, func(leaf *syntax.Stmt) {
@@ -108,15 +111,16 @@ func unprotectedPipes(s *shell.Script) []*syntax.BinaryCmd {
 	}
 	guard := pipefailGuard(s)
 	var out []*syntax.BinaryCmd
-	syntax.Walk(s.File, func(n syntax.Node) bool {
-		if isPipe(n) {
-			if guard < 0 || int(n.Pos().Offset()) < guard {
-				out = append(out, n.(*syntax.BinaryCmd))
-			}
-			return false // one finding per pipeline, not per `|`
+	var inside *syntax.BinaryCmd // the last pipeline met: one finding per pipeline, not per `|`
+	for _, b := range s.Binaries() {
+		if !isPipe(b) || inside != nil && b.Pos().Offset() < inside.End().Offset() {
+			continue
 		}
-		return true
-	})
+		inside = b
+		if guard < 0 || int(b.Pos().Offset()) < guard {
+			out = append(out, b)
+		}
+	}
 	return out
 }
 
@@ -303,11 +307,7 @@ func pipeHazards(s *shell.Script) []pipeHazard {
 	ignored := map[*syntax.BinaryCmd]*syntax.BinaryCmd{} // pipeline -> the `|| true` holding it
 	inner := map[syntax.Node]bool{}                      // pipes that are part of a longer pipeline
 	var pipes []*syntax.BinaryCmd
-	syntax.Walk(s.File, func(n syntax.Node) bool {
-		b, ok := n.(*syntax.BinaryCmd)
-		if !ok {
-			return true
-		}
+	for _, b := range s.Binaries() {
 		if isPipe(b) {
 			pipes = append(pipes, b)
 			inner[b.X.Cmd], inner[b.Y.Cmd] = true, true
@@ -319,8 +319,7 @@ func pipeHazards(s *shell.Script) []pipeHazard {
 				}
 			})
 		}
-		return true
-	})
+	}
 	var out []pipeHazard
 	for _, b := range pipes {
 		if inner[b] || !before(b) {

@@ -29,8 +29,9 @@ type Script struct {
 	Runner  string
 	heredoc bool
 
-	calls  []*syntax.CallExpr // every simple command, in Walk order, once asked for
-	names  []string           // the programs the calls run (CommandName), each once
+	calls  []*syntax.CallExpr  // every simple command, in Walk order, once asked for
+	names  []string            // the programs the calls run (CommandName), each once
+	binary []*syntax.BinaryCmd // every && || | |& command, in Walk order
 	walked bool
 }
 
@@ -159,14 +160,28 @@ func (s *Script) walk() {
 	}
 	s.walked = true
 	syntax.Walk(s.File, func(n syntax.Node) bool {
-		if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 {
-			s.calls = append(s.calls, c)
-			if name, i := CommandName(c); i >= 0 && !slices.Contains(s.names, name) {
-				s.names = append(s.names, name)
+		switch x := n.(type) {
+		case *syntax.CallExpr:
+			if len(x.Args) > 0 {
+				s.calls = append(s.calls, x)
+				if name, i := CommandName(x); i >= 0 && !slices.Contains(s.names, name) {
+					s.names = append(s.names, name)
+				}
 			}
+		case *syntax.BinaryCmd:
+			s.binary = append(s.binary, x)
 		}
 		return true
 	})
+}
+
+// Binaries returns every binary command of the script (`a && b`, `a || b`, `a | b`,
+// `a |& b`), also nested ones, in the order syntax.Walk visits them (outer before
+// inner, left before right): the rules that look at pipelines read this list
+// instead of walking the tree again. It is shared; it is not to be changed.
+func (s *Script) Binaries() []*syntax.BinaryCmd {
+	s.walk()
+	return s.binary
 }
 
 // CommandName returns the base name of a call's program, looking through the

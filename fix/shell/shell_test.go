@@ -210,3 +210,15 @@ func TestRunsNamesTheProgramsAsCommandNameReadsThem(t *testing.T) {
 		})
 	}
 }
+
+func TestBinariesComeOuterFirstThenLeftToRight(t *testing.T) {
+	s := parseRun(t, "FROM x\nRUN a | b | c && (d || e) ; f $(g | h)\n")
+	var got []string
+	for _, b := range s.Binaries() {
+		got = append(got, s.Text[b.Pos().Offset():b.End().Offset()])
+	}
+	want := []string{"a | b | c && (d || e)", "a | b | c", "a | b", "d || e", "g | h"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Binaries = %q, want %q", got, want)
+	}
+}

@@ -155,8 +155,7 @@ func aptCalls(s *shell.Script) []aptCall {
 		return nil
 	}
 	var out []aptCall
-	s.Calls(func(c *syntax.CallExpr) {
-		name, i := shell.CommandName(c)
+	s.Commands(func(c *syntax.CallExpr, name string, i int) {
 		if i < 0 || !slices.Contains(aptPrograms, name) {
 			return
 		}

@@ -13,9 +13,12 @@ import (
 
 func checkCdToWorkdir(p *Pass) {
 	for _, s := range shellRuns(p) {
+		if !s.Runs("cd") {
+			continue
+		}
 		var cd *syntax.CallExpr
-		s.Calls(func(x *syntax.CallExpr) {
-			if name, i := shell.CommandName(x); cd == nil && name == "cd" && i >= 0 {
+		s.Commands(func(x *syntax.CallExpr, name string, i int) {
+			if cd == nil && name == "cd" && i >= 0 {
 				cd = x
 			}
 		})

@@ -72,8 +72,7 @@ func checkNoInstallRecommends(p *Pass) {
 		if !s.Runs("apt-get") {
 			continue
 		}
-		s.Calls(func(c *syntax.CallExpr) {
-			name, i := shell.CommandName(c)
+		s.Commands(func(c *syntax.CallExpr, name string, i int) {
 			if name != "apt-get" {
 				return
 			}

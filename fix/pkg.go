@@ -367,8 +367,7 @@ func pkgCalls(s *shell.Script, m *pkgManager) []pkgCall {
 		return nil
 	}
 	var out []pkgCall
-	s.Calls(func(c *syntax.CallExpr) {
-		name, i := shell.CommandName(c)
+	s.Commands(func(c *syntax.CallExpr, name string, i int) {
 		if i < 0 || !pkgContains(m.commands, name) {
 			return
 		}

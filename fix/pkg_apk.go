@@ -40,8 +40,7 @@ func apkCalls(s *shell.Script) []apkCall {
 		return nil
 	}
 	var out []apkCall
-	s.Calls(func(c *syntax.CallExpr) {
-		name, i := shell.CommandName(c)
+	s.Commands(func(c *syntax.CallExpr, name string, i int) {
 		if name != "apk" {
 			return
 		}

@@ -32,6 +32,9 @@ var (
 	pythonName = regexp.MustCompile(`^python[0-9.]*$`)
 )
 
+// pipProgram tells the programs pipArgs reads: pip itself, or python for -m pip.
+func pipProgram(name string) bool { return pipName.MatchString(name) || pythonName.MatchString(name) }
+
 // pipCacheDirs are where pip keeps its cache by default.
 var pipCacheDirs = []string{"/root/.cache/pip", "*/.cache/pip"}
 
@@ -94,6 +97,9 @@ func pipInstallsSomething(c *syntax.CallExpr, from int) bool {
 
 func checkPipNoCacheDir(p *Pass) {
 	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
+		if !s.RunsAny(pipProgram) {
+			continue
+		}
 		mounted := pkgCacheMount(s.In, pipCacheDirs)
 		s.Calls(func(c *syntax.CallExpr) {
 			from := pipArgs(c)

@@ -68,8 +68,7 @@ func checkWgetProgress(p *Pass) {
 		if !s.Runs("wget") {
 			continue
 		}
-		s.Calls(func(c *syntax.CallExpr) {
-			name, i := shell.CommandName(c)
+		s.Commands(func(c *syntax.CallExpr, name string, i int) {
 			if name != "wget" || wgetReports(c, i+1) {
 				return
 			}

@@ -30,6 +30,7 @@ type Script struct {
 	heredoc bool
 
 	calls  []*syntax.CallExpr  // every simple command, in Walk order, once asked for
+	named  []commandName       // calls[i]'s program, as CommandName reads it
 	names  []string            // the programs the calls run (CommandName), each once
 	binary []*syntax.BinaryCmd // every && || | |& command, in Walk order
 	walked bool
@@ -140,6 +141,21 @@ func (s *Script) Calls(fn func(*syntax.CallExpr)) {
 	}
 }
 
+// commandName is what CommandName says of a call.
+type commandName struct {
+	name string
+	at   int
+}
+
+// Commands is Calls with what CommandName says of each call, worked out once per
+// script: name and at, the index of the program's word (-1 when it is not a literal).
+func (s *Script) Commands(fn func(c *syntax.CallExpr, name string, at int)) {
+	s.walk()
+	for i, c := range s.calls {
+		fn(c, s.named[i].name, s.named[i].at)
+	}
+}
+
 // Runs reports whether a command of the script has one of names as its program, as
 // CommandName reads it: a rule looking for `apt-get` calls skips a script without
 // one before it looks at each call.
@@ -163,8 +179,10 @@ func (s *Script) walk() {
 		switch x := n.(type) {
 		case *syntax.CallExpr:
 			if len(x.Args) > 0 {
+				name, i := CommandName(x)
 				s.calls = append(s.calls, x)
-				if name, i := CommandName(x); i >= 0 && !slices.Contains(s.names, name) {
+				s.named = append(s.named, commandName{name, i})
+				if i >= 0 && !slices.Contains(s.names, name) {
 					s.names = append(s.names, name)
 				}
 			}

@@ -222,3 +222,17 @@ func TestBinariesComeOuterFirstThenLeftToRight(t *testing.T) {
 		t.Errorf("Binaries = %q, want %q", got, want)
 	}
 }
+
+func TestCommandsNameEachCallAsCommandNameDoes(t *testing.T) {
+	s := parseRun(t, "FROM x\nRUN sudo -E apt-get update && $X y; (cd /a && /usr/bin/env A=1 make) | tee log\n")
+	n := 0
+	s.Commands(func(c *syntax.CallExpr, name string, at int) {
+		n++
+		if wantName, wantAt := CommandName(c); name != wantName || at != wantAt {
+			t.Errorf("call %d: Commands says %q at %d, CommandName %q at %d", n, name, at, wantName, wantAt)
+		}
+	})
+	if n != 5 {
+		t.Errorf("%d calls, want 5", n)
+	}
+}

@@ -127,8 +127,8 @@ func nodeWords(in *rewrite.Instruction) []string {
 // pragmaNonPosix reports a hadolint `# hadolint shell=NAME` pragma naming a shell that
 // is not POSIX (powershell, pwsh, cmd).
 func pragmaNonPosix(doc *rewrite.Document) bool {
-	for li := 0; li < doc.NumLines(); li++ {
-		if !doc.IsComment(li) || !bytes.Contains(doc.LineBytes(li), []byte("hadolint")) {
+	for _, li := range doc.CommentLines() {
+		if !bytes.Contains(doc.LineBytes(li), []byte("hadolint")) {
 			continue
 		}
 		t := strings.Fields(strings.TrimPrefix(strings.TrimSpace(doc.Line(li)), "#"))

@@ -34,10 +34,7 @@ func IgnoreComment(doc *rewrite.Document, in *rewrite.Instruction) (int, []strin
 // GlobalIgnoreComment returns the 0-based line of the first `# dfix global ignore=`
 // comment and the names it lists; -1 when there is none.
 func GlobalIgnoreComment(doc *rewrite.Document) (int, []string) {
-	for li := 0; li < doc.NumLines(); li++ {
-		if !doc.IsComment(li) {
-			continue
-		}
+	for _, li := range doc.CommentLines() {
 		if m := dfixIgnoreRe.FindStringSubmatch(strings.TrimSpace(doc.Line(li))); m != nil && m[1] != "" {
 			return li, splitNames(m[2])
 		}

@@ -60,10 +60,7 @@ func parseSuppressions(doc *rewrite.Document) *Suppressions {
 	}
 	local := map[int][]string{}      // comment line (1-based) -> names
 	localCheck := map[int][]string{} // comment line (1-based) -> check=skip names
-	for li := 0; li < doc.NumLines(); li++ {
-		if !doc.IsComment(li) {
-			continue
-		}
+	for _, li := range doc.CommentLines() {
 		raw := doc.LineBytes(li)
 		hasCheck, hasIgnore := bytes.Contains(raw, []byte("check")), bytes.Contains(raw, []byte("ignore"))
 		if !hasCheck && !hasIgnore {

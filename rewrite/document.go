@@ -32,6 +32,7 @@ type Document struct {
 	Instructions []*Instruction
 
 	lineStarts []int // offset of the first byte of every line
+	comments   []int // the comment lines (0-based), in order
 }
 
 // Instruction is one top-level Dockerfile instruction located in the file.
@@ -198,7 +199,17 @@ func (d *Document) indexLines() {
 	if crlf > lf {
 		d.EOL = "\r\n"
 	}
+	d.comments = d.comments[:0]
+	for li := range d.lineStarts {
+		if d.IsComment(li) {
+			d.comments = append(d.comments, li)
+		}
+	}
 }
+
+// CommentLines returns the 0-based indexes of the comment lines (IsComment), in
+// order: the readers of suppressions and pragmas look at these alone.
+func (d *Document) CommentLines() []int { return d.comments }
 
 // NumLines returns the number of lines (a last line without newline counts).
 func (d *Document) NumLines() int { return len(d.lineStarts) }

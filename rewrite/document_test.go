@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -234,5 +235,22 @@ func TestHeredocBodiesAreLocatedInTheirBytes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCommentLinesAreTheLinesIsCommentTells(t *testing.T) {
+	src := "# syntax=docker/dockerfile:1\nFROM a\n  # indented\nRUN x \\\n # inside\n  y\n\n#last"
+	d, err := Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int
+	for li := 0; li < d.NumLines(); li++ {
+		if d.IsComment(li) {
+			want = append(want, li)
+		}
+	}
+	if got := d.CommentLines(); !slices.Equal(got, want) || len(got) != 4 {
+		t.Errorf("CommentLines = %v, want %v (4 lines)", got, want)
 	}
 }

@@ -172,7 +172,7 @@ func pinSites(doc *rewrite.Document, args *MetaArgs) []pinSite {
 				switch {
 				case in.Keyword == "copy" && strings.HasPrefix(flag, "--from="):
 					vs := f.Start + len("--from=")
-					if v := t[vs:f.End]; !isStageOrScratch(unquote(v), allStages) && !isStageIndex(unquote(v)) {
+					if v := t[vs:f.End]; !isStageOrScratch(unquotePair(v), allStages) && !isStageIndex(unquotePair(v)) {
 						sites = append(sites, imageSite(in, "COPY --from image", vs, f.End))
 					}
 				case in.Keyword == "run" && strings.HasPrefix(flag, "--mount="):
@@ -195,13 +195,6 @@ func pinSites(doc *rewrite.Document, args *MetaArgs) []pinSite {
 	return sites
 }
 
-func unquote(v string) string {
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-		return v[1 : len(v)-1]
-	}
-	return v
-}
-
 func isStageOrScratch(img string, stages map[string]bool) bool {
 	return strings.EqualFold(img, "scratch") || stages[strings.ToLower(img)]
 }
@@ -216,7 +209,7 @@ func isStageIndex(v string) bool {
 func imageSite(in *rewrite.Instruction, what string, ls, le int) pinSite {
 	t := in.Logical.Text
 	v := t[ls:le]
-	if u := unquote(v); u != v {
+	if u := unquotePair(v); u != v {
 		v, ls, le = u, ls+1, le-1
 	}
 	s, e, ok := in.Logical.FileSpan(ls, le)

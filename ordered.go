@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"sync"
+	"sync/atomic"
 )
 
 // inOrder runs work(i) for every i < n on `workers` goroutines and yields the results
@@ -35,7 +36,7 @@ func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken
 			finished()
 		}
 	}
-	return seqOf(inOrderPool(ctx, n, workers, work, taken, finished))
+	return inOrderPool(ctx, n, workers, work, taken, finished)
 }
 
 // seqOf yields what a channel receives until it is closed. A loop that stops early
@@ -54,74 +55,75 @@ func seqOf[T any](ch <-chan T) iter.Seq[T] {
 	}
 }
 
-// inOrderPool is inOrder with goroutines: `workers` of them, and the results sent on
-// a channel that is closed at the end.
-func inOrderPool[T any](ctx context.Context, n, workers int, work func(int) T, taken func(int), finished func()) <-chan T {
-	// At most `window` items are dispatched and not yet taken: results wait in order
-	// behind a slow one (a 10 MB file, say) and would otherwise pile up in memory
-	// without bound while the other workers go on. It also bounds the result slots: a
-	// ring of `window` of them serves any n, where one per item cost 100 bytes a file
-	// before any work (10 MB for a 100,000-file tree).
-	window := max(64, 16*workers)
-	tokens := make(chan struct{}, window)
-	slots := make([]chan T, min(window, max(n, 1)))
-	for i := range slots {
-		slots[i] = make(chan T, 1)
-	}
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, max(n, 1)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				slots[i%len(slots)] <- work(i)
-			}
-		}()
-	}
-	// dispatched is how many items went to the workers, known once the dispatcher ends.
-	var dispatched int
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		defer close(jobs)
-		for i := 0; i < n; i++ {
-			select {
-			case tokens <- struct{}{}:
-				select {
-				case jobs <- i:
-					dispatched = i + 1
-					continue
-				case <-ctx.Done():
-				}
-			case <-ctx.Done():
-			}
-			return
+// inOrderPool is inOrder with goroutines: `workers` of them claim the items in turn
+// and put each result in its slot; the caller's loop takes the results in order from
+// the slots. One hand-off a file: a dispatcher and a collector goroutine in between
+// cost two more, each a wake-up on another thread.
+func inOrderPool[T any](ctx context.Context, n, workers int, work func(int) T, taken func(int), finished func()) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		// At most `window` items are claimed and not yet taken: results wait in order
+		// behind a slow one (a 10 MB file, say) and would otherwise pile up in memory
+		// without bound while the other workers go on. It also bounds the result slots:
+		// a ring of `window` of them serves any n (item i+window is claimed only once
+		// item i is taken), where one per item cost 100 bytes a file before any work.
+		window := max(64, 16*workers)
+		tokens := make(chan struct{}, window)
+		slots := make([]chan T, min(window, max(n, 1)))
+		for i := range slots {
+			slots[i] = make(chan T, 1)
 		}
-	}()
-	out := make(chan T)
-	go func() {
-		defer close(out)
-	results:
+		var next atomic.Int64       // the next item to claim
+		stop := make(chan struct{}) // closed when the loop stops early
+		var wg sync.WaitGroup
+		for range min(workers, max(n, 1)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case tokens <- struct{}{}:
+					case <-ctx.Done():
+						return
+					case <-stop:
+						return
+					}
+					if ctx.Err() != nil {
+						return // nothing more is claimed; what was claimed is worked on
+					}
+					i := int(next.Add(1) - 1)
+					if i >= n {
+						return
+					}
+					slots[i%len(slots)] <- work(i) // the slot is free: see window
+				}
+			}()
+		}
+		ended := make(chan struct{}) // closed once every worker has returned
+		go func() {
+			wg.Wait()
+			close(ended)
+		}()
+		defer close(stop)
 		for i := 0; i < n; i++ {
 			var v T
 			select {
 			case v = <-slots[i%len(slots)]:
 			case <-ended:
-				if i >= dispatched { // skipped, as are all after it
+				if int64(i) >= next.Load() { // not claimed: skipped, as are all after it
 					for ; i < n; i++ {
 						taken(i + 1)
 					}
-					break results
+					finished()
+					return
 				}
 				v = <-slots[i%len(slots)]
 			}
 			taken(i + 1)
-			<-tokens // a dispatched item always has a result
-			out <- v
+			<-tokens
+			if !yield(v) {
+				return
+			}
 		}
 		finished()
-		wg.Wait()
-	}()
-	return out
+	}
 }

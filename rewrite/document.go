@@ -105,32 +105,54 @@ var (
 
 // Parse reads src as a Dockerfile. The error, when not nil, is a *ParseError.
 func Parse(path string, src []byte) (*Document, error) {
+	d, err := newDocument(path, src)
+	if err != nil {
+		return nil, err
+	}
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return nil, d.parseError(err)
+	}
+	d.setResult(res)
+	return d, nil
+}
+
+// newDocument indexes src's lines and refuses what BuildKit must not see: the steps of
+// Parse before BuildKit's parse.
+func newDocument(path string, src []byte) (*Document, error) {
 	d := &Document{Path: path, Src: src, Escape: '\\'}
 	d.indexLines()
 	if err := d.check(); err != nil {
 		return nil, err
 	}
-	res, err := parser.Parse(bytes.NewReader(src))
-	if err != nil {
-		line := 0
-		var le *parser.LocationError
-		if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
-			line = le.Locations[0][0].Start.Line
-		}
-		inner := errors.Unwrap(err)
-		msg := inner.Error()
-		switch {
-		case strings.Contains(msg, "no instructions"):
-			line = 0 // BuildKit points past the end; the whole file is the problem
-		case strings.Contains(msg, "escape token") || strings.Contains(msg, "parser directive"):
-			line++ // directive errors are reported before BuildKit counts the line
-		}
-		return nil, &ParseError{Path: path, Line: line, Err: inner}
+	return d, nil
+}
+
+// parseError turns an error of BuildKit's parse into a *ParseError with the line a
+// user would look at.
+func (d *Document) parseError(err error) error {
+	line := 0
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		line = le.Locations[0][0].Start.Line
 	}
+	inner := errors.Unwrap(err)
+	msg := inner.Error()
+	switch {
+	case strings.Contains(msg, "no instructions"):
+		line = 0 // BuildKit points past the end; the whole file is the problem
+	case strings.Contains(msg, "escape token") || strings.Contains(msg, "parser directive"):
+		line++ // directive errors are reported before BuildKit counts the line
+	}
+	return &ParseError{Path: d.Path, Line: line, Err: inner}
+}
+
+// setResult takes BuildKit's parse of the file and locates its instructions: the
+// steps of Parse after BuildKit's parse.
+func (d *Document) setResult(res *parser.Result) {
 	d.Result = res
 	d.Escape = byte(res.EscapeToken)
 	d.locate()
-	return d, nil
 }
 
 func (d *Document) check() error {

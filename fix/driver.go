@@ -25,6 +25,10 @@ type Options struct {
 	// Context is the build context folder (what `docker build` is given), for rules
 	// that look at its files (copy-deps-first); "" means the Dockerfile's folder.
 	Context string
+
+	// reparsed, when set, is told of every re-parse of a fix round: tests compare it
+	// with a full Parse of the same text and count the partial ones.
+	reparsed func(old *rewrite.Document, edits []rewrite.Edit, out []byte, doc *rewrite.Document, partial bool, err error)
 }
 
 // Result is the outcome of running the rules over one file.
@@ -156,7 +160,7 @@ func fixLoop(res *Result, opts Options, blocked map[string]bool) bool {
 				Message: fmt.Sprintf("fixes did not settle after %d rounds; dropped (this is a dfix bug)", MaxRounds)})
 			return false
 		}
-		nextDoc, applied, dropped := applyRound(doc, chosen)
+		nextDoc, applied, dropped := applyRound(doc, chosen, opts)
 		for _, d := range dropped {
 			blocked[d.Rule.Name] = true
 			problems = append(problems, Problem{Rule: d.Rule.Name, Line: doc.LineOf(d.Start),
@@ -236,8 +240,9 @@ func choose(diags []Diagnostic, unsafe bool, blocked map[string]bool) []Diagnost
 
 // applyRound applies the chosen fixes to doc and checks the result: it must parse when
 // the input did, and keep the same instructions. When it does not, fixes are tried one
-// by one and those that break the file are dropped.
-func applyRound(doc *rewrite.Document, chosen []Diagnostic) (*rewrite.Document, []Diagnostic, []Diagnostic) {
+// by one and those that break the file are dropped. BuildKit re-reads only the
+// instructions the fixes touched (rewrite.Reparse).
+func applyRound(doc *rewrite.Document, chosen []Diagnostic, opts Options) (*rewrite.Document, []Diagnostic, []Diagnostic) {
 	try := func(ds []Diagnostic) (*rewrite.Document, bool) {
 		var edits []rewrite.Edit
 		for _, d := range ds {
@@ -247,7 +252,10 @@ func applyRound(doc *rewrite.Document, chosen []Diagnostic) (*rewrite.Document, 
 		if err != nil {
 			return nil, false
 		}
-		nd, err := rewrite.Parse(doc.Path, out)
+		nd, partial, err := rewrite.Reparse(doc, edits, out)
+		if opts.reparsed != nil {
+			opts.reparsed(doc, edits, out, nd, partial, err)
+		}
 		if err != nil || !sameShape(doc, nd, ds) {
 			return nil, false
 		}

@@ -35,7 +35,10 @@ func TestWorkdirBefore(t *testing.T) {
 		{"a legacy ENV counts too", "FROM debian\nENV D /x\nWORKDIR ${D}/y\nRUN make\n", "/x/y"},
 		{"an ENV made of other values is unknown", "FROM debian\nENV D=$HOME/x\nWORKDIR $D\nRUN make\n", "?"},
 		{"a build argument is unknown", "FROM debian\nARG D=/x\nWORKDIR $D\nRUN make\n", "?"},
-		{"an ENV wins over an ARG of the same name", "FROM debian\nENV D=/x\nARG D=/y\nWORKDIR $D\nRUN make\n", "/x"},
+		// Built: ENV D=/x, ARG D=/y, WORKDIR $D: pwd prints /y, and /z with --build-arg D=/z.
+		{"an ARG after an ENV of the same name makes it a build argument", "FROM debian\nENV D=/x\nARG D=/y\nWORKDIR $D\nRUN make\n", "?"},
+		{"an ARG of the parent stage is a build argument in the child", "FROM debian AS a\nARG D=/x\nFROM a\nWORKDIR $D\nRUN make\n", "?"},
+		{"a child stage has the parent's ENV value, whatever an ARG after it", "FROM debian AS a\nENV D=/x\nARG D=/y\nFROM a\nWORKDIR $D\nRUN make\n", "/x"},
 		{"a variable nothing sets is unknown", "FROM debian\nWORKDIR /x/${D}\nRUN make\n", "?"},
 		{"a default value form is unknown", "FROM debian\nENV D=/x\nWORKDIR ${D:-/y}\nRUN make\n", "?"},
 		{"an unknown WORKDIR replaces a known one", "FROM debian\nWORKDIR /x\nWORKDIR /y/$D\nRUN make\n", "?"},

@@ -39,8 +39,8 @@ func packageRules() []*Rule {
 			Doc: "pip keeps every wheel it downloads or builds in ~/.cache/pip, which then " +
 				"stays in the image layer. The fix adds --no-cache-dir right after `install` " +
 				"(pip, pip3, pip3.12, python -m pip...). Not reported when the cache is off " +
-				"already: PIP_NO_CACHE_DIR set by ENV or ARG earlier in the stage or on the " +
-				"command (pip turns the cache off for any value, even 0 or false), or a cache " +
+				"already: PIP_NO_CACHE_DIR set by ENV or ARG earlier in the stage or in a stage " +
+				"it is built FROM, or on the command (pip turns the cache off for any value, even 0 or false), or a cache " +
 				"or tmpfs mount that holds pip's cache (hadolint#497). ONBUILD RUN triggers are " +
 				"checked and fixed too: their text runs in the child image's build.",
 			Before:        "RUN pip install -r requirements.txt",

@@ -23,7 +23,7 @@ type Stage struct {
 	// reads it when no --build-arg sets it.
 	ref string
 	// Derived: a later stage is built FROM this one, and inherits its WORKDIR, SHELL,
-	// ENV and files.
+	// ENV and ARG values and files.
 	Derived bool
 	// Live: the stage reaches an image, as the last stage or one a later stage is built
 	// FROM (a stage that only gives files to COPY --from is not live).

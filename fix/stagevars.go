@@ -17,7 +17,6 @@ import (
 type Var struct {
 	Value string
 	Why   string // why the value is not known; "" when it is
-	env   bool   // set by an ENV, which an ARG of the same name does not replace
 }
 
 // Vars maps the names the Dockerfile sets to what is known of them; a name not in it
@@ -50,20 +49,22 @@ func (v Vars) Expand(s string) (string, bool) {
 	})
 }
 
-// ArgRead says what an ARG in a stage does to its variable. Whatever it says, an
-// ARG does not replace a value an ENV set (BuildKit: an ENV wins).
+// ArgRead says what an ARG in a stage does to its variable. Whatever it says, an ARG
+// that gives its variable a value writes where ENV writes (BuildKit's dispatchArg adds
+// it to the stage's env), so of an ENV and an ARG of one name the later one wins, and
+// the stages built FROM the stage see the ARG's value too, unless an ENV of the stage
+// or of those it is built FROM set the name (Facts.Vars).
 type ArgRead int
 
 const (
 	// ArgUnknown: the variable is unknown from the ARG on, in the stage and the stages
-	// built FROM it: a --build-arg can set it. An unknown value an ENV set takes the
-	// ARG's reason. The ARGs before the first FROM are global ARGs only (Facts.Args).
+	// built FROM it: a --build-arg can set it. The ARGs before the first FROM are global
+	// ARGs only (Facts.Args).
 	ArgUnknown ArgRead = iota
 	// ArgDefault: the variable takes the ARG's default, read as VarOptions.Values says;
 	// without one, the non-empty default of the global ARG of that name, and without
-	// that it is unknown. The stages built FROM the stage do not see it. In a snippet
-	// without FROM (an ONBUILD body, a linter's test case) the ARGs count as the
-	// stage's.
+	// that it is unknown. In a snippet without FROM (an ONBUILD body, a linter's test
+	// case) the ARGs count as the stage's.
 	ArgDefault
 	// ArgDefaultIfAny is ArgDefault, but an ARG with neither a default nor a global
 	// one leaves its variable as it was.
@@ -95,8 +96,11 @@ type VarOptions struct {
 }
 
 // Vars returns the variables instruction in sees, read as o says: what the
-// instructions before it in its stage set, and for ENV (and under ArgUnknown also
-// ARG) the stages it is built FROM. A FROM sees what its stage starts with.
+// instructions before it in its stage set, over what the stage starts with. A stage
+// built FROM another starts with the variables at the end of that one, and the values
+// the ENVs of that chain wrote over them: BuildKit starts the stage from the parent's
+// state and then applies the image config's Env, which ENV writes and ARG does not. A
+// FROM sees what its stage starts with.
 func (f *Facts) Vars(in *rewrite.Instruction, o VarOptions) Vars {
 	return f.varsOf(o)[in.Index]
 }
@@ -118,33 +122,38 @@ func (f *Facts) varsOf(o VarOptions) []Vars {
 // copied only when an instruction changes it; the instructions in between share it.
 func walkVars(doc *rewrite.Document, stages *Stages, global *MetaArgs, o VarOptions) []Vars {
 	out := make([]Vars, len(doc.Instructions))
-	ends := map[int]Vars{} // stage -> its variables at its end
-	cur, owned := Vars{}, true
-	set := func(k string, v Var) {
-		if !owned {
-			next := make(Vars, len(cur)+1)
-			for a, b := range cur {
-				next[a] = b
-			}
-			cur, owned = next, true
-		}
-		cur[k] = v
-	}
+	type end struct{ vars, envs Vars }
+	ends := map[int]end{} // stage -> its variables at its end
+	// cur are the variables; envs what the ENVs of the stage and those it is built
+	// FROM wrote, the image config's Env.
+	cur, envs := cowVars{m: Vars{}, owned: true}, cowVars{m: Vars{}, owned: true}
 	for _, in := range doc.Instructions {
 		if in.Keyword == "from" {
-			cur, owned = Vars{}, true
+			cur, envs = cowVars{m: Vars{}, owned: true}, cowVars{m: Vars{}, owned: true}
 			if parent, ok := stages.parentOf(in.Stage); ok {
-				cur, owned = o.inherited(ends[parent]), false
+				cur, envs = cowVars{m: ends[parent].vars}, cowVars{m: ends[parent].envs}
+				for k, v := range envs.m {
+					if cur.m[k] != v {
+						cur.set(k, v)
+					}
+				}
+				// The image config always has a PATH (BuildKit adds its default when the
+				// base image has none): an ARG's PATH does not reach the stage.
+				if _, ok := cur.m["PATH"]; ok {
+					if _, ok := envs.m["PATH"]; !ok {
+						cur.del("PATH")
+					}
+				}
 			}
 		}
-		out[in.Index], owned = cur, false
+		out[in.Index] = cur.share()
 		switch in.Keyword {
 		case "env":
 			words := nodeWords(in)
 			for i := 0; i+1 < len(words); i += 3 {
-				v := o.read(unquotePair(words[i+1]), cur, "an ENV")
-				v.env = true
-				set(words[i], v)
+				v := o.read(unquotePair(words[i+1]), cur.m, "an ENV")
+				cur.set(words[i], v)
+				envs.set(words[i], v)
 			}
 		case "arg":
 			if in.Stage < 0 && o.Args == ArgUnknown {
@@ -152,44 +161,53 @@ func walkVars(doc *rewrite.Document, stages *Stages, global *MetaArgs, o VarOpti
 			}
 			for _, w := range nodeWords(in) {
 				k, def, hasDefault := strings.Cut(w, "=")
-				if old, ok := cur[k]; ok && old.env && (o.Args != ArgUnknown || old.Why == "") {
-					continue // an ENV wins
-				}
 				switch g, hasGlobal := global.Value(k); {
 				case o.Args == ArgUnknown:
-					set(k, Var{Why: "a build argument"})
+					cur.set(k, Var{Why: "a build argument"})
 				case hasDefault:
-					set(k, o.read(unquotePair(def), cur, "an ARG"))
+					cur.set(k, o.read(unquotePair(def), cur.m, "an ARG"))
 				case hasGlobal && g != "":
-					set(k, Var{Value: g})
+					cur.set(k, Var{Value: g})
 				case o.Args == ArgDefault:
-					set(k, Var{Why: "a build argument without a default"})
+					cur.set(k, Var{Why: "a build argument without a default"})
 				}
 			}
 		}
-		ends[in.Stage] = cur
+		ends[in.Stage] = end{cur.share(), envs.share()}
 	}
 	return out
 }
 
-// inherited returns what a stage built FROM another starts with: what ENV set in the
-// parent stage, and under ArgUnknown what its ARGs made unknown too.
-func (o VarOptions) inherited(parent Vars) Vars {
-	if o.Args == ArgUnknown {
-		return parent
-	}
-	for _, v := range parent {
-		if !v.env {
-			envs := Vars{}
-			for k, v := range parent {
-				if v.env {
-					envs[k] = v
-				}
-			}
-			return envs
+// cowVars is a Vars copied before its first change after it was shared.
+type cowVars struct {
+	m     Vars
+	owned bool // no one else holds m
+}
+
+// share returns the map for others to hold: the next change copies it.
+func (c *cowVars) share() Vars {
+	c.owned = false
+	return c.m
+}
+
+func (c *cowVars) own() {
+	if !c.owned {
+		next := make(Vars, len(c.m)+1)
+		for k, v := range c.m {
+			next[k] = v
 		}
+		c.m, c.owned = next, true
 	}
-	return parent
+}
+
+func (c *cowVars) set(k string, v Var) {
+	c.own()
+	c.m[k] = v
+}
+
+func (c *cowVars) del(k string) {
+	c.own()
+	delete(c.m, k)
 }
 
 // read reads a value an ENV or ARG (by) writes, one pair of enclosing quotes removed,

@@ -46,10 +46,16 @@ func TestVars(t *testing.T) {
 		name, src              string
 		certain, deps, written string
 	}{
-		{"an ENV then an ARG of the same name: the ENV wins",
-			"FROM debian\nENV V=env\nARG V=arg\nRUN make\n", "env", "env", "env"},
-		{"an ARG then an ENV of the same name: the ENV wins",
+		// Of an ENV and an ARG of one name the later wins. Built with BuildKit (busybox):
+		// ENV X=env, ARG X=arg, RUN echo $X prints arg; ARG Y=arg, ENV Y=env prints env.
+		{"an ENV then an ARG of the same name: the later ARG wins",
+			"FROM debian\nENV V=env\nARG V=arg\nRUN make\n", argWhy, "arg", "arg"},
+		{"an ARG then an ENV of the same name: the later ENV wins",
 			"FROM debian\nARG V=arg\nENV V=env\nRUN make\n", "env", "env", "env"},
+		// Built: ENV X=env, ARG X (no default, no global ARG), RUN prints env, and cli
+		// with --build-arg X=cli.
+		{"an ARG without a default after an ENV keeps the ENV's value in a default build",
+			"FROM debian\nENV V=env\nARG V\nRUN make\n", argWhy, "?a build argument without a default", "env"},
 		{"an ARG with a default",
 			"FROM debian\nARG V=arg\nRUN make\n", argWhy, "arg", "arg"},
 		{"an ARG without a default takes the global ARG's default",
@@ -62,14 +68,35 @@ func TestVars(t *testing.T) {
 			"ARG V=\nFROM debian\nARG V\nRUN make\n", argWhy, "?a build argument without a default", "-"},
 		{"an ARG without a default after one with a default in the stage",
 			"FROM debian\nARG V=1\nARG V\nRUN make\n", argWhy, "?a build argument without a default", "1"},
-		{"an ARG after an ENV from other values: only the reason changes, the ENV wins",
-			"FROM debian\nENV V=$HOME/x\nARG V=/y\nRUN make\n", argWhy, "?set by an ENV from a value dfix cannot expand", "$HOME/x"},
+		{"an ARG after an ENV made of other values replaces it",
+			"FROM debian\nENV V=$HOME/x\nARG V=/y\nRUN make\n", argWhy, "/y", "/y"},
 		{"an ENV reaches a stage built FROM its stage",
 			"FROM debian AS base\nENV V=env\nFROM base\nRUN make\n", "env", "env", "env"},
-		{"an ENV of the parent stage wins over an ARG of this one",
-			"FROM debian AS base\nENV V=env\nFROM base\nARG V=arg\nRUN make\n", "env", "env", "env"},
-		{"an ARG does not reach a stage built FROM its stage, but stays unknown there to cd-to-workdir",
-			"FROM debian AS base\nARG V=arg\nFROM base\nRUN make\n", argWhy, "-", "-"},
+		// Built: FROM a (with ENV V=env), ARG V=arg, RUN prints arg.
+		{"an ARG replaces the value an ENV of the parent stage set",
+			"FROM debian AS base\nENV V=env\nFROM base\nARG V=arg\nRUN make\n", argWhy, "arg", "arg"},
+		// Built: ARG X=1, ENV E=2, then FROM a, RUN prints X=1 E=2.
+		{"an ARG reaches a stage built FROM its stage",
+			"FROM debian AS base\nARG V=arg\nFROM base\nRUN make\n", argWhy, "arg", "arg"},
+		// Built: a has ENV X=env then ARG X=arg; FROM a AS c, RUN prints env, also with
+		// --build-arg X=cli: the child starts with the parent's image config Env over its
+		// state.
+		{"a stage built FROM another has the ENV's value, not that of an ARG after it",
+			"FROM debian AS a\nENV V=env\nARG V=arg\nFROM a\nRUN make\n", "env", "env", "env"},
+		{"the parent stage keeps its ARG's value when a child starts with the ENV's",
+			"FROM debian AS a\nENV V=env\nARG V=arg\nRUN make\nFROM a\nRUN make\n", argWhy, "arg", "arg"},
+		// Built: b has ENV X=env, ARG X=arg; FROM b AS c with ARG X=c: RUN prints c
+		// (cli with --build-arg X=cli); FROM c, RUN prints env.
+		{"a grandchild stage has the ENV's value over its parent's ARG",
+			"FROM debian AS a\nENV V=env\nARG V=arg\nFROM a AS b\nARG V=b\nFROM b\nRUN make\n", "env", "env", "env"},
+		// Built: a has ARG X=1; FROM a with ARG X prints 1, FROM a with ARG X=3 prints 3.
+		{"an ARG without a default in a child keeps the parent's ARG value, unknown to ArgDefault",
+			"FROM debian AS a\nARG V=1\nFROM a\nARG V\nRUN make\n", argWhy, "?a build argument without a default", "1"},
+		{"an ARG with a default in a child replaces the parent's ARG value",
+			"FROM debian AS a\nARG V=1\nFROM a\nARG V=3\nRUN make\n", argWhy, "3", "3"},
+		// Built: b has ARG Y=arg then ENV Y=env; FROM b with ARG Y prints env.
+		{"an ARG without a default in a child keeps the parent's ENV value",
+			"FROM debian AS b\nARG V=arg\nENV V=env\nFROM b\nARG V\nRUN make\n", argWhy, "?a build argument without a default", "env"},
 		{"a stage built FROM an image inherits nothing",
 			"FROM debian AS base\nENV V=env\nFROM debian\nRUN make\n", "-", "-", "-"},
 		{"a double-quoted value loses its quotes",
@@ -115,6 +142,35 @@ func TestVars(t *testing.T) {
 				if got := showVar(f.Vars(run, r.o)); got != r.want {
 					t.Errorf("%s: V = %q, want %q", r.reading, got, r.want)
 				}
+			}
+		})
+	}
+}
+
+// TestVarsPathInChildStage checks PATH in a stage built FROM another: BuildKit always
+// has one in the image config Env, which the child starts with over the parent's
+// variables. Built: a with ARG PATH=/x:/bin:/usr/bin prints that; FROM a prints
+// busybox's PATH.
+func TestVarsPathInChildStage(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"an ARG's PATH does not reach the child: the base image's does",
+			"FROM debian AS a\nARG PATH=/x\nFROM a\nRUN make\n", "-"},
+		{"an ENV's PATH reaches the child",
+			"FROM debian AS a\nENV PATH=/x\nARG PATH=/y\nFROM a\nRUN make\n", "/x"},
+		{"an ARG's PATH in the stage itself counts",
+			"FROM debian AS a\nFROM a\nARG PATH=/y\nRUN make\n", "/y"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, doc := varsFacts(t, tc.src)
+			run := doc.Instructions[len(doc.Instructions)-1]
+			got := "-"
+			if v, ok := f.Vars(run, depsVars)["PATH"]; ok {
+				got = v.Value + v.Why
+			}
+			if got != tc.want {
+				t.Errorf("PATH = %q, want %q", got, tc.want)
 			}
 		})
 	}

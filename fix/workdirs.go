@@ -13,8 +13,8 @@ import (
 // WorkdirBefore returns what is known of the working directory an instruction runs
 // in: the last WORKDIR of its stage (relative ones joined onto the one before, ENV
 // values expanded), the end of the stage it is built FROM, or / for scratch. A base
-// image's WORKDIR is unknown, and so is a WORKDIR with quotes, escapes or variables no
-// ENV sets to a literal value.
+// image's WORKDIR is unknown, and so is a WORKDIR with quotes, escapes, variables no
+// ENV sets to a literal value, or variables an ARG sets (a --build-arg can change them).
 func (f *Facts) WorkdirBefore(in *rewrite.Instruction) workdirState {
 	if f.workdirs == nil {
 		f.workdirs = make([]workdirState, len(f.doc.Instructions))

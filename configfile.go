@@ -119,18 +119,6 @@ func (cfg *config) fileOptions(path string) ([]*fix.Rule, bool, error) {
 	return rules, s.UnsafeFixes, nil
 }
 
-// unsafeFor is the --unsafe-fixes setting of a file, for the report.
-func (cfg *config) unsafeFor(path string) bool {
-	if cfg.settings == nil {
-		return cfg.unsafe
-	}
-	s, err := cfg.fileSettings(path)
-	if err != nil {
-		return cfg.unsafe
-	}
-	return s.UnsafeFixes
-}
-
 // checkConfigs reads the configuration of every file before any is processed, so that
 // a broken .dfix.toml stops the run (exit 2) before anything is written, and each of
 // its errors is printed once.

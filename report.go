@@ -100,7 +100,7 @@ func (rp *reporter) file(fr *fileResult) int {
 		rp.filesWithFindings++
 	}
 	rp.findings += len(res.Findings)
-	unsafe := cfg.unsafeFor(fr.path) // per file: .dfix.toml may set unsafe-fixes
+	unsafe := res.UnsafeFixes // per file: .dfix.toml may set unsafe-fixes
 	for _, d := range res.Findings {
 		switch {
 		case d.Fixable(unsafe):

@@ -34,6 +34,9 @@ type Options struct {
 // Result is the outcome of running the rules over one file.
 type Result struct {
 	Doc *Document // the input as read
+	// UnsafeFixes is the setting the file was fixed with (Options.UnsafeFixes): the
+	// report counts what is fixable by it.
+	UnsafeFixes bool
 	// Findings are the diagnostics on the input, in file order.
 	Findings []Diagnostic
 	// Output is the fixed text, Edits the same change as edits against the input.
@@ -62,7 +65,7 @@ func Run(path string, src []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Doc: doc, Output: src, OutputDoc: doc}
+	res := &Result{Doc: doc, UnsafeFixes: opts.UnsafeFixes, Output: src, OutputDoc: doc}
 	res.Findings = check(doc, opts)
 	if opts.NoFix {
 		res.Remaining = res.Findings

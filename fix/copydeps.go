@@ -121,8 +121,17 @@ func depParseCopy(in *rewrite.Instruction, se *depStageEnv) (*depCopy, bool) {
 // copyDeps is one run of the rule over a file.
 type copyDeps struct {
 	p   *Pass
-	se  *depStageEnv
+	se  *depStageEnv // see stageEnv
 	ctx *buildContext
+}
+
+// stageEnv returns the working folder and variables at each instruction, worked out
+// when first needed: most files install no dependencies and never ask.
+func (a *copyDeps) stageEnv() *depStageEnv {
+	if a.se == nil {
+		a.se = depStageEnvOf(a.p.Facts)
+	}
+	return a.se
 }
 
 // depKnownFiles are manifest names without a dot, which are files, not folders.
@@ -182,7 +191,7 @@ func (a *copyDeps) earlier(s *depCopy, p string) (string, bool) {
 		if in.Stage != s.in.Stage {
 			continue
 		}
-		c, isCopy := depParseCopy(in, a.se)
+		c, isCopy := depParseCopy(in, a.stageEnv())
 		if !isCopy {
 			continue
 		}
@@ -207,7 +216,7 @@ func (a *copyDeps) installsOf(in *rewrite.Instruction) []*depInstall {
 	if err != nil || !s.RunsAny(func(name string) bool { return depReader(name) != nil }) {
 		return nil
 	}
-	calls, _ := depFlatten(s, a.se.wd[in.Index], a.se.env[in.Index])
+	calls, _ := depFlatten(s, a.stageEnv().wd[in.Index], a.stageEnv().env[in.Index])
 	var out []*depInstall
 	for _, rc := range calls {
 		if d := depRecognize(rc); d != nil {
@@ -241,7 +250,7 @@ func (a *copyDeps) broadCover(c *depCopy, installs []*depInstall) bool {
 }
 
 func checkCopyDepsFirst(p *Pass) {
-	a := &copyDeps{p: p, se: depStageEnvOf(p.Facts), ctx: p.context}
+	a := &copyDeps{p: p, ctx: p.context}
 	if a.ctx == nil {
 		a.ctx = newBuildContext(p.Doc.Path, "")
 	}
@@ -260,7 +269,7 @@ func checkCopyDepsFirst(p *Pass) {
 		if len(runs[s.Stage]) == 0 {
 			continue
 		}
-		c, ok := depParseCopy(s, a.se)
+		c, ok := depParseCopy(s, a.stageEnv())
 		if !ok {
 			continue
 		}
@@ -330,7 +339,7 @@ func (a *copyDeps) textReason(c *depCopy, run *rewrite.Instruction, installs []*
 	if why := a.runUses(run, c.dest, true); why != "" {
 		return why + " in the same RUN (the install needs a RUN of its own)"
 	}
-	wdAtCopy := a.se.wd[c.in.Index]
+	wdAtCopy := a.stageEnv().wd[c.in.Index]
 	for _, in := range a.p.Doc.Instructions[c.in.Index+1 : run.Index] {
 		line := fmt.Sprintf(" (line %d)", in.StartLine)
 		switch in.Keyword {
@@ -339,21 +348,21 @@ func (a *copyDeps) textReason(c *depCopy, run *rewrite.Instruction, installs []*
 				return why + line
 			}
 		case "copy", "add":
-			o, ok := depParseCopy(in, a.se)
+			o, ok := depParseCopy(in, a.stageEnv())
 			dest := ""
 			if ok {
 				dest = o.dest
 			} else if w := nodeWords(in); len(w) > 0 && !in.Heredoc && in.Logical != nil {
 				last := w[len(w)-1]
 				if !strings.Contains(last, "$") && !in.Node.Attributes["json"] {
-					dest = depResolve(a.se.wd[in.Index], last)
+					dest = depResolve(a.stageEnv().wd[in.Index], last)
 				}
 			}
 			if dest == "" || depUnder(dest, c.dest) || depUnder(c.dest, dest) {
 				return fmt.Sprintf("the %s%s writes where the source goes", strings.ToUpper(in.Keyword), line)
 			}
 		case "workdir":
-			if c.relative && a.se.wd[run.Index] != wdAtCopy {
+			if c.relative && a.stageEnv().wd[run.Index] != wdAtCopy {
 				return "the WORKDIR" + line + " changes where the source COPY's relative destination points"
 			}
 		case "env", "arg":
@@ -381,7 +390,7 @@ func (a *copyDeps) runUses(in *rewrite.Instruction, dest string, install bool) s
 	if err != nil {
 		return "a RUN that is not valid shell may use the source"
 	}
-	calls, redirs := depFlatten(s, a.se.wd[in.Index], a.se.env[in.Index])
+	calls, redirs := depFlatten(s, a.stageEnv().wd[in.Index], a.stageEnv().env[in.Index])
 	for _, rc := range calls {
 		if d := depRecognize(rc); d != nil && (install || !readsUnder(d, dest)) {
 			continue
@@ -398,7 +407,7 @@ func (a *copyDeps) runUses(in *rewrite.Instruction, dest string, install bool) s
 		if t == "" || t == "/dev/null" || strings.HasPrefix(t, "/dev/") {
 			continue
 		}
-		if p := depResolve(a.se.wd[in.Index], t); p == "" || depUnder(p, dest) {
+		if p := depResolve(a.stageEnv().wd[in.Index], t); p == "" || depUnder(p, dest) {
 			return "a redirection to " + t + " may use the source"
 		}
 	}
@@ -525,7 +534,7 @@ var depPlainName = regexp.MustCompile(`^[A-Za-z0-9._@+/-]+$`)
 func (a *copyDeps) edits(c *depCopy, run *rewrite.Instruction, items []depItem) ([]rewrite.Edit, int, string) {
 	doc := a.p.Doc
 	eol := doc.EOL
-	wd := a.se.wd[run.Index]
+	wd := a.stageEnv().wd[run.Index]
 	// Group the files by destination folder; folders get a COPY of their own.
 	type group struct {
 		dest string

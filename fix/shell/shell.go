@@ -160,7 +160,13 @@ func (s *Script) Commands(fn func(c *syntax.CallExpr, name string, at int)) {
 // CommandName reads it: a rule looking for `apt-get` calls skips a script without
 // one before it looks at each call.
 func (s *Script) Runs(names ...string) bool {
-	return s.RunsAny(func(n string) bool { return slices.Contains(names, n) })
+	s.walk()
+	for _, n := range s.names {
+		if slices.Contains(names, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // RunsAny reports whether a command of the script runs a program whose name matches.

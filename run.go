@@ -183,7 +183,14 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 			return exitError
 		}
 	}
-	files, walkErrs := discoverWith(args, cfg.walk)
+	walk := cfg.walk
+	if cfg.settings != nil {
+		walk.listing = newWalkListing()
+	}
+	files, walkErrs := discoverWith(args, walk)
+	if walk.listing != nil {
+		cfg.settings.SetListing(walk.listing)
+	}
 	return cfg.runFiles(ctx, files, walkErrs)
 }
 

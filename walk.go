@@ -49,6 +49,8 @@ type walkOptions struct {
 	// noIgnore walks what .gitignore files ignore and node_modules and vendor folders
 	// (never .git, .hg, .svn).
 	noIgnore bool
+	// listing, when set, records what the walk saw for the configuration lookup.
+	listing *walkListing
 }
 
 // skipped counts what a walk of a folder passed over, for the message that says why
@@ -168,10 +170,18 @@ func walkFolder(root string, opts walkOptions) (found []string, links map[string
 		walkRoot = root + string(filepath.Separator)
 	}
 	var pruned []string // folders not walked into
+	ls := opts.listing
+	absRoot, listed := "", false
+	if ls != nil {
+		absRoot, listed = ls.root(root)
+	}
 	err := filepath.WalkDir(walkRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == walkRoot {
 				return err
+			}
+			if listed {
+				ls.notRead(absRoot, walkRoot, path)
 			}
 			errs = append(errs, err)
 			return nil
@@ -179,12 +189,21 @@ func walkFolder(root string, opts walkOptions) (found []string, links map[string
 		if path == walkRoot {
 			return nil // named on the command line: always walked
 		}
+		if listed {
+			ls.entry(absRoot, walkRoot, path, d)
+		}
 		if d.IsDir() {
 			switch {
 			case vcsDirs[d.Name()]:
+				if listed {
+					ls.notRead(absRoot, walkRoot, path)
+				}
 				return filepath.SkipDir
 			case !opts.noIgnore && (skipDirs[d.Name()] || gi.ignored(path, true)):
 				pruned = append(pruned, path)
+				if listed {
+					ls.notRead(absRoot, walkRoot, path)
+				}
 				return filepath.SkipDir
 			}
 			return nil
@@ -194,6 +213,9 @@ func walkFolder(root string, opts walkOptions) (found []string, links map[string
 			// A symlink to a folder (say dockerfiles -> ../shared) is not followed,
 			// like any folder symlink in a walk, and is not a file to report.
 			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+				if listed {
+					ls.notRead(absRoot, walkRoot, path)
+				}
 				return nil
 			}
 		}

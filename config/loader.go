@@ -87,6 +87,8 @@ type Loader struct {
 	explicit *loaded // --config
 	note     func(string)
 
+	listing Listing // what a walk saw of the folders; nil: ask the file system
+
 	mu       sync.Mutex
 	files    map[string]*fileEntry // by absolute path
 	hadolint map[string]*hadolintEntry
@@ -386,18 +388,18 @@ func (l *Loader) dir(dir string) *dirEntry {
 	de := &dirEntry{}
 	l.dirs[dir] = de // a placeholder; filled below
 	p := filepath.Join(dir, FileName)
-	if isFile(p) {
+	if l.isFile(dir, FileName) {
 		de.cfg, de.err = l.load(p, nil)
 		return de
 	}
 	for _, name := range hadolintNames {
-		if hp := filepath.Join(dir, name); isFile(hp) {
-			de.hadolint = hp
+		if l.isFile(dir, name) {
+			de.hadolint = filepath.Join(dir, name)
 			break
 		}
 	}
 	parent := filepath.Dir(dir)
-	if exists(filepath.Join(dir, ".git")) || parent == dir {
+	if l.exists(dir, ".git") || parent == dir {
 		return de
 	}
 	up := l.dir(parent)
@@ -406,6 +408,47 @@ func (l *Loader) dir(dir string) *dirEntry {
 		de.hadolint = up.hadolint
 	}
 	return de
+}
+
+// Listing is what a walk saw of the folders it read, so that looking a folder's
+// configuration up needs no stat of each name there.
+type Listing interface {
+	// Entry says whether the folder dir (absolute, clean) holds name, and its type
+	// (fs.DirEntry.Type bits); known is false for a folder the walk did not read
+	// completely, or an entry whose type it cannot tell (a symlink).
+	Entry(dir, name string) (present bool, typ fs.FileMode, known bool)
+}
+
+// ListedNames are the names a Listing must record: the only ones the Loader asks
+// about.
+func ListedNames() []string { return append([]string{FileName, ".git"}, hadolintNames...) }
+
+// SetListing makes the Loader take from l what a walk saw instead of a stat. The
+// answers are the file system's as the walk saw it.
+func (l *Loader) SetListing(ls Listing) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.listing = ls
+}
+
+// isFile reports whether dir holds name and it is not a folder, following symlinks.
+func (l *Loader) isFile(dir, name string) bool {
+	if l.listing != nil {
+		if present, typ, known := l.listing.Entry(dir, name); known && typ&fs.ModeSymlink == 0 {
+			return present && !typ.IsDir()
+		}
+	}
+	return isFile(filepath.Join(dir, name))
+}
+
+// exists reports whether dir holds name, whatever it is.
+func (l *Loader) exists(dir, name string) bool {
+	if l.listing != nil {
+		if present, _, known := l.listing.Entry(dir, name); known {
+			return present
+		}
+	}
+	return exists(filepath.Join(dir, name))
 }
 
 func isFile(p string) bool {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestWalkListingAgreesWithTheFileSystem walks a tree with configuration names in
+// some folders, pruned and version-control folders, a symlinked folder and a symlinked
+// configuration, then asks the listing about every folder of it (and above it) and
+// every name: what it says it knows must be what a stat says.
+func TestWalkListingAgreesWithTheFileSystem(t *testing.T) {
+	root := t.TempDir()
+	mk := func(rel, content string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("repo/Dockerfile", "FROM a\n")
+	mk("repo/.dfix.toml", "")
+	mk("repo/svc/Dockerfile", "FROM a\n")
+	mk("repo/svc/.hadolint.yaml", "")
+	mk("repo/svc/deep/Dockerfile", "FROM a\n")
+	mk("repo/node_modules/x/.dfix.toml", "")
+	mk("repo/node_modules/x/Dockerfile", "FROM a\n")
+	mk("repo/.git/HEAD", "")
+	mk("repo/sub/.git", "gitdir: x\n") // a submodule's .git file
+	mk("repo/sub/Dockerfile", "FROM a\n")
+	mk("repo/dirconf/.hadolint.yml/keep", "") // a folder with a configuration's name
+	mk("repo/dirconf/Dockerfile", "FROM a\n")
+	mk("elsewhere/.dfix.toml", "")
+	mk("elsewhere/Dockerfile", "FROM a\n")
+	if err := os.Symlink(filepath.Join(root, "elsewhere"), filepath.Join(root, "repo", "linked")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "elsewhere", ".dfix.toml"), filepath.Join(root, "repo", "svc", "deep", ".dfix.toml")); err != nil {
+		t.Fatal(err)
+	}
+
+	ls := newWalkListing()
+	if _, errs := discoverWith([]string{filepath.Join(root, "repo")}, walkOptions{listing: ls}); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var dirs []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error { //nolint:errcheck // a test tree
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	dirs = append(dirs, filepath.Join(root, "repo", "linked"), filepath.Dir(root))
+	knownSome := 0
+	for _, dir := range dirs {
+		for _, name := range ls.names {
+			present, typ, known := ls.Entry(dir, name)
+			if !known {
+				continue
+			}
+			knownSome++
+			fi, err := os.Lstat(filepath.Join(dir, name))
+			if present != (err == nil) {
+				t.Errorf("%s/%s: listing says present=%v, the file system %v", dir, name, present, err == nil)
+				continue
+			}
+			if present && typ.Type() != fi.Mode().Type() {
+				t.Errorf("%s/%s: listing says type %v, the file system %v", dir, name, typ.Type(), fi.Mode().Type())
+			}
+		}
+	}
+	for _, dir := range []string{"repo/node_modules/x", "repo/.git", "repo/linked"} {
+		if _, _, known := ls.Entry(filepath.Join(root, dir), ".dfix.toml"); known {
+			t.Errorf("%s: the walk did not read it, but the listing claims to know it", dir)
+		}
+	}
+	if _, _, known := ls.Entry(root, ".dfix.toml"); known {
+		t.Error("the folder above the walked one: the listing claims to know it")
+	}
+	if knownSome < 20 {
+		t.Errorf("the listing knew only %d answers: it should know every read folder", knownSome)
+	}
+}

@@ -187,10 +187,15 @@ func (d *Document) check() error {
 // line to it, which no fix should touch.
 func crOnly(src []byte) bool {
 	lone := 0
-	for i := 0; i+1 < len(src); i++ {
-		if src[i] == '\r' && src[i+1] != '\n' {
+	for i := bytes.IndexByte(src, '\r'); i >= 0 && i+1 < len(src); {
+		if src[i+1] != '\n' {
 			lone++
 		}
+		j := bytes.IndexByte(src[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
 	return lone > 0 && lone > bytes.Count(src, []byte{'\n'})
 }

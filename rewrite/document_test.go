@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -252,5 +253,23 @@ func TestCommentLinesAreTheLinesIsCommentTells(t *testing.T) {
 	}
 	if got := d.CommentLines(); !slices.Equal(got, want) || len(got) != 4 {
 		t.Errorf("CommentLines = %v, want %v (4 lines)", got, want)
+	}
+}
+
+func TestCrOnlyCountsLoneCRs(t *testing.T) {
+	// reference is the plain loop crOnly replaced: a lone CR is one not followed by LF.
+	reference := func(src []byte) bool {
+		lone := 0
+		for i := 0; i+1 < len(src); i++ {
+			if src[i] == '\r' && src[i+1] != '\n' {
+				lone++
+			}
+		}
+		return lone > 0 && lone > bytes.Count(src, []byte{'\n'})
+	}
+	for _, s := range []string{"", "\r", "a\rb", "a\rb\rc\n", "a\r\nb\r\n", "a\rb\nc\n", "\r\r\r", "x\r", "a\r\rb\n", "FROM a\rRUN b\rCMD c"} {
+		if got, want := crOnly([]byte(s)), reference([]byte(s)); got != want {
+			t.Errorf("crOnly(%q) = %v, want %v", s, got, want)
+		}
 	}
 }

@@ -31,8 +31,10 @@ const (
 )
 
 func main() {
-	tuneGC()
-	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	ballast := tuneGC()
+	code := run(os.Args, os.Stdin, os.Stdout, os.Stderr)
+	runtime.KeepAlive(ballast)
+	os.Exit(code)
 }
 
 // valueFlags are the flags that take a value, for moving flags before paths. Keys are

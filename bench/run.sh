@@ -81,6 +81,9 @@ row spinN 0 "$tmp/parsefloor" -spin -j "$cpus"
 row cat 0 sh -c "find '$tmp/tree' -type f -print0 | xargs -0 cat"
 row floor1 0 "$tmp/parsefloor" -j 1 "$tmp/tree"
 row floorN 0 "$tmp/parsefloor" -j "$cpus" "$tmp/tree"
+# dfix tunes its collector (gc.go); the floor with a lazier collector shows whether that
+# tuning would help it too, which would make the ratios flatter than fair.
+row floorGC 0 env GOGC=400 "$tmp/parsefloor" -j 1 "$tmp/tree"
 row check1 0 "$tmp/dfix" -q --jobs 1 "$tmp/tree"
 row checkN 0 "$tmp/dfix" -q --jobs "$cpus" "$tmp/tree"
 row list1 0 "$tmp/dfix" -l --jobs 1 "$tmp/tree"
@@ -114,6 +117,7 @@ echo "|----------------------------|--------|--------|---------|--------|-------
 fmt "cat every file"               cat    ""     ""
 fmt "parsefloor --jobs 1"          floor1 floor1 ""
 fmt "parsefloor --jobs $cpus"      floorN floorN floor1
+fmt "parsefloor --jobs 1, GOGC=400" floorGC floor1 ""
 fmt "dfix (check) --jobs 1"        check1 floor1 ""
 fmt "dfix (check) --jobs $cpus"    checkN floorN check1
 fmt "dfix -l --jobs 1"             list1  floor1 ""

@@ -35,6 +35,9 @@ func (w *walkListing) Entry(dir, name string) (present bool, typ fs.FileMode, kn
 	return present, typ, true
 }
 
+// Plain implements config.Listing.
+func (w *walkListing) Plain(dir string) bool { return len(w.entries[dir]) == 0 && w.read(dir) }
+
 // read reports whether a walk read the folder dir: it is a walked root or below one,
 // with no folder on the way there that the walk did not read.
 func (w *walkListing) read(dir string) bool {

@@ -27,6 +27,7 @@ func TestWalkListingAgreesWithTheFileSystem(t *testing.T) {
 	mk("repo/svc/Dockerfile", "FROM a\n")
 	mk("repo/svc/.hadolint.yaml", "")
 	mk("repo/svc/deep/Dockerfile", "FROM a\n")
+	mk("repo/svc/plain/Dockerfile", "FROM a\n")
 	mk("repo/node_modules/x/.dfix.toml", "")
 	mk("repo/node_modules/x/Dockerfile", "FROM a\n")
 	mk("repo/.git/HEAD", "")
@@ -55,8 +56,16 @@ func TestWalkListingAgreesWithTheFileSystem(t *testing.T) {
 		return nil
 	})
 	dirs = append(dirs, filepath.Join(root, "repo", "linked"), filepath.Dir(root))
-	knownSome := 0
+	knownSome, plain := 0, 0
 	for _, dir := range dirs {
+		if ls.Plain(dir) {
+			plain++
+			for _, name := range ls.names {
+				if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+					t.Errorf("%s: the listing says it holds no configuration name, but it holds %s", dir, name)
+				}
+			}
+		}
 		for _, name := range ls.names {
 			present, typ, known := ls.Entry(dir, name)
 			if !known {
@@ -80,6 +89,13 @@ func TestWalkListingAgreesWithTheFileSystem(t *testing.T) {
 	}
 	if _, _, known := ls.Entry(root, ".dfix.toml"); known {
 		t.Error("the folder above the walked one: the listing claims to know it")
+	}
+	if !ls.Plain(filepath.Join(root, "repo", "svc", "plain")) || ls.Plain(filepath.Join(root, "repo", "svc")) ||
+		ls.Plain(filepath.Join(root, "repo", "node_modules", "x")) || ls.Plain(root) {
+		t.Error("Plain: of repo/svc/plain, repo/svc, repo/node_modules/x and the folder above the walk, only the first holds no name and was read")
+	}
+	if plain < 2 {
+		t.Errorf("only %d plain folders: the test tree has more", plain)
 	}
 	if knownSome < 20 {
 		t.Errorf("the listing knew only %d answers: it should know every read folder", knownSome)

@@ -385,6 +385,15 @@ func (l *Loader) dir(dir string) *dirEntry {
 	if de, ok := l.dirs[dir]; ok {
 		return de
 	}
+	if l.listing != nil && l.listing.Plain(dir) {
+		// A folder the walk read that holds no configuration name: what applies there
+		// is what applies to its parent. No entry is kept for it: one per folder made
+		// the cache grow with the tree (7 MB for 100,000 folders).
+		if parent := filepath.Dir(dir); parent != dir {
+			return l.dir(parent)
+		}
+		return &dirEntry{}
+	}
 	de := &dirEntry{}
 	l.dirs[dir] = de // a placeholder; filled below
 	p := filepath.Join(dir, FileName)
@@ -417,6 +426,8 @@ type Listing interface {
 	// (fs.DirEntry.Type bits); known is false for a folder the walk did not read
 	// completely, or an entry whose type it cannot tell (a symlink).
 	Entry(dir, name string) (present bool, typ fs.FileMode, known bool)
+	// Plain reports that the walk read dir completely and it holds none of the names.
+	Plain(dir string) bool
 }
 
 // ListedNames are the names a Listing must record: the only ones the Loader asks

@@ -146,12 +146,16 @@ func walkVars(doc *rewrite.Document, stages *Stages, global *MetaArgs, o VarOpti
 				}
 			}
 		}
-		out[in.Index] = cur.share()
+		// The values an ENV or ARG writes read the variables from before the instruction,
+		// not those its earlier pairs set (built: ENV A=old, then ENV A=new B=$A gives
+		// B=old; the same with ARG).
+		before := cur.share()
+		out[in.Index] = before
 		switch in.Keyword {
 		case "env":
 			words := nodeWords(in)
 			for i := 0; i+1 < len(words); i += 3 {
-				v := o.read(unquotePair(words[i+1]), cur.m, "an ENV")
+				v := o.read(unquotePair(words[i+1]), before, "an ENV")
 				cur.set(words[i], v)
 				envs.set(words[i], v)
 			}
@@ -165,7 +169,7 @@ func walkVars(doc *rewrite.Document, stages *Stages, global *MetaArgs, o VarOpti
 				case o.Args == ArgUnknown:
 					cur.set(k, Var{Why: "a build argument"})
 				case hasDefault:
-					cur.set(k, o.read(unquotePair(def), cur.m, "an ARG"))
+					cur.set(k, o.read(unquotePair(def), before, "an ARG"))
 				case hasGlobal && g != "":
 					cur.set(k, Var{Value: g})
 				case o.Args == ArgDefault:

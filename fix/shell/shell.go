@@ -31,7 +31,6 @@ type Script struct {
 
 	calls  []*syntax.CallExpr  // every simple command, in Walk order, once asked for
 	named  []commandName       // calls[i]'s program, as CommandName reads it
-	names  []string            // the programs the calls run (CommandName), each once
 	binary []*syntax.BinaryCmd // every && || | |& command, in Walk order
 	walked bool
 }
@@ -161,8 +160,8 @@ func (s *Script) Commands(fn func(c *syntax.CallExpr, name string, at int)) {
 // one before it looks at each call.
 func (s *Script) Runs(names ...string) bool {
 	s.walk()
-	for _, n := range s.names {
-		if slices.Contains(names, n) {
+	for _, n := range s.named {
+		if n.at >= 0 && slices.Contains(names, n.name) {
 			return true
 		}
 	}
@@ -172,7 +171,7 @@ func (s *Script) Runs(names ...string) bool {
 // RunsAny reports whether a command of the script runs a program whose name matches.
 func (s *Script) RunsAny(match func(name string) bool) bool {
 	s.walk()
-	return slices.ContainsFunc(s.names, match)
+	return slices.ContainsFunc(s.named, func(n commandName) bool { return n.at >= 0 && match(n.name) })
 }
 
 // walk finds the script's commands and the names of their programs, once.
@@ -188,9 +187,6 @@ func (s *Script) walk() {
 				name, i := CommandName(x)
 				s.calls = append(s.calls, x)
 				s.named = append(s.named, commandName{name, i})
-				if i >= 0 && !slices.Contains(s.names, name) {
-					s.names = append(s.names, name)
-				}
 			}
 		case *syntax.BinaryCmd:
 			s.binary = append(s.binary, x)

@@ -160,12 +160,8 @@ func TestReparseIsParse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, wantErr := Parse("Dockerfile", out)
-			got, partial, err := Reparse(old, edits, out)
-			if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-				t.Fatalf("Reparse error %v, Parse error %v", err, wantErr)
-			}
-			if d := deepdiff.Diff(got, want); d != "" {
+			partial, d := reparseAgainstParse(t, old, edits, out)
+			if d != "" {
 				t.Errorf("Reparse differs from Parse at %s\nnew text:\n%s", d, out)
 			}
 			if partial != tt.partial {
@@ -177,6 +173,19 @@ func TestReparseIsParse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reparseAgainstParse re-parses out both ways: Reparse from old and its edits, and a
+// full Parse. Their errors must agree; it returns whether Reparse took its shortcut and
+// where the two documents differ ("" when they are equal).
+func reparseAgainstParse(t *testing.T, old *Document, edits []Edit, out []byte) (partial bool, diff string) {
+	t.Helper()
+	want, wantErr := Parse("Dockerfile", out)
+	got, partial, err := Reparse(old, edits, out)
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("Reparse error %v, Parse error %v", err, wantErr)
+	}
+	return partial, deepdiff.Diff(got, want)
 }
 
 func TestReparseLeavesToParseATextTheEditsDoNotDescribe(t *testing.T) {
@@ -224,12 +233,7 @@ func FuzzReparse(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, wantErr := Parse("Dockerfile", out)
-		got, partial, err := Reparse(old, edits, out)
-		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-			t.Fatalf("Reparse error %v, Parse error %v", err, wantErr)
-		}
-		if d := deepdiff.Diff(got, want); d != "" {
+		if partial, d := reparseAgainstParse(t, old, edits, out); d != "" {
 			t.Fatalf("Reparse (partial %v) differs from Parse at %s\nedits %v\nold:\n%s\nnew:\n%s", partial, d, edits, src, out)
 		}
 	})

@@ -183,15 +183,23 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 			return exitError
 		}
 	}
+	files, walkErrs := cfg.discover(args)
+	return cfg.runFiles(ctx, files, walkErrs)
+}
+
+// discover finds the files under paths with the run's walk options (discoverWith);
+// the configuration lookups then take what the walk saw of the folders instead of a
+// stat per name (walkListing).
+func (cfg *config) discover(paths []string) ([]string, []error) {
 	walk := cfg.walk
 	if cfg.settings != nil {
 		walk.listing = newWalkListing()
 	}
-	files, walkErrs := discoverWith(args, walk)
+	files, errs := discoverWith(paths, walk)
 	if walk.listing != nil {
 		cfg.settings.SetListing(walk.listing)
 	}
-	return cfg.runFiles(ctx, files, walkErrs)
+	return files, errs
 }
 
 // runFiles processes the files found and reports them.

@@ -169,41 +169,29 @@ func walkFolder(root string, opts walkOptions) (found []string, links map[string
 		// WalkDir does not follow a symlinked root: walk the folder it names.
 		walkRoot = root + string(filepath.Separator)
 	}
-	var pruned []string // folders not walked into
-	ls := opts.listing
-	absRoot, listed := "", false
-	if ls != nil {
-		absRoot, listed = ls.root(root)
-	}
+	var pruned []string                       // folders not walked into
+	seen := opts.listing.root(root, walkRoot) // nil without a listing: records nothing
 	err := filepath.WalkDir(walkRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == walkRoot {
 				return err
 			}
-			if listed {
-				ls.notRead(absRoot, walkRoot, path)
-			}
+			seen.notRead(path)
 			errs = append(errs, err)
 			return nil
 		}
 		if path == walkRoot {
 			return nil // named on the command line: always walked
 		}
-		if listed {
-			ls.entry(absRoot, walkRoot, path, d)
-		}
+		seen.entry(path, d)
 		if d.IsDir() {
 			switch {
 			case vcsDirs[d.Name()]:
-				if listed {
-					ls.notRead(absRoot, walkRoot, path)
-				}
+				seen.notRead(path)
 				return filepath.SkipDir
 			case !opts.noIgnore && (skipDirs[d.Name()] || gi.ignored(path, true)):
 				pruned = append(pruned, path)
-				if listed {
-					ls.notRead(absRoot, walkRoot, path)
-				}
+				seen.notRead(path)
 				return filepath.SkipDir
 			}
 			return nil
@@ -213,9 +201,7 @@ func walkFolder(root string, opts walkOptions) (found []string, links map[string
 			// A symlink to a folder (say dockerfiles -> ../shared) is not followed,
 			// like any folder symlink in a walk, and is not a file to report.
 			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-				if listed {
-					ls.notRead(absRoot, walkRoot, path)
-				}
+				seen.notRead(path)
 				return nil
 			}
 		}

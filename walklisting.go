@@ -56,44 +56,59 @@ func (w *walkListing) read(dir string) bool {
 	}
 }
 
-// root notes a folder about to be walked from path root.
-func (w *walkListing) root(root string) (abs string, ok bool) {
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		return "", false
-	}
-	w.roots[abs] = true
-	return abs, true
+// rootListing records into a walkListing what the walk of one root meets. Its methods
+// do nothing on a nil rootListing (a walk without a listing).
+type rootListing struct {
+	w                 *walkListing
+	absRoot, walkRoot string // the root, absolute, and as the walk's paths start
 }
 
-// absolute turns a path the walk of root (absolute absRoot) gave into an absolute one.
-func absolute(absRoot, walkRoot, path string) string {
-	rel, err := filepath.Rel(walkRoot, path)
+// root notes a folder about to be walked from path root (walkRoot: as WalkDir is given
+// it) and returns the recorder of that walk; nil when w is nil or root has no
+// absolute path.
+func (w *walkListing) root(root, walkRoot string) *rootListing {
+	if w == nil {
+		return nil
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil
+	}
+	w.roots[abs] = true
+	return &rootListing{w: w, absRoot: abs, walkRoot: walkRoot}
+}
+
+// absolute turns a path the walk gave into an absolute one.
+func (r *rootListing) absolute(path string) string {
+	rel, err := filepath.Rel(r.walkRoot, path)
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(absRoot, rel)
+	return filepath.Join(r.absRoot, rel)
 }
 
 // entry notes an entry the walk met in the folder it read.
-func (w *walkListing) entry(absRoot, walkRoot, path string, d fs.DirEntry) {
-	if !slices.Contains(w.names, d.Name()) {
+func (r *rootListing) entry(path string, d fs.DirEntry) {
+	if r == nil || !slices.Contains(r.w.names, d.Name()) {
 		return
 	}
-	p := absolute(absRoot, walkRoot, path)
+	p := r.absolute(path)
 	if p == "" {
 		return
 	}
 	dir := filepath.Dir(p)
-	if w.entries[dir] == nil {
-		w.entries[dir] = map[string]fs.FileMode{}
+	if r.w.entries[dir] == nil {
+		r.w.entries[dir] = map[string]fs.FileMode{}
 	}
-	w.entries[dir][d.Name()] = d.Type()
+	r.w.entries[dir][d.Name()] = d.Type()
 }
 
-// notRead notes a folder below a root that the walk did not read.
-func (w *walkListing) notRead(absRoot, walkRoot, path string) {
-	if p := absolute(absRoot, walkRoot, path); p != "" {
-		w.unread[p] = true
+// notRead notes a folder below the root that the walk did not read.
+func (r *rootListing) notRead(path string) {
+	if r == nil {
+		return
+	}
+	if p := r.absolute(path); p != "" {
+		r.w.unread[p] = true
 	}
 }

@@ -186,18 +186,27 @@ func (d *Document) check() error {
 // more text, not by LF): BuildKit splits lines on LF only, so such a file is one long
 // line to it, which no fix should touch.
 func crOnly(src []byte) bool {
-	lone := 0
-	for i := bytes.IndexByte(src, '\r'); i >= 0 && i+1 < len(src); {
-		if src[i+1] != '\n' {
-			lone++
-		}
-		j := bytes.IndexByte(src[i+1:], '\r')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
+	lone := loneCRs(src)
+	if bytes.HasSuffix(src, []byte{'\r'}) {
+		lone-- // a CR that ends the file breaks no line
 	}
 	return lone > 0 && lone > bytes.Count(src, []byte{'\n'})
+}
+
+// loneCRs counts the CRs of b that no LF follows in b (a CR that ends b counts).
+func loneCRs(b []byte) int {
+	lone := 0
+	for i := bytes.IndexByte(b, '\r'); i >= 0; {
+		if i+1 == len(b) || b[i+1] != '\n' {
+			lone++
+		}
+		k := bytes.IndexByte(b[i+1:], '\r')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	return lone
 }
 
 func (d *Document) indexLines() {

@@ -41,7 +41,7 @@ func (cfg *config) addIgnores(fr *fileResult) {
 	}
 	rules, unsafe, err := cfg.fileOptions(fr.path)
 	if err != nil {
-		fr.err = err
+		fr.err = asFileError(err)
 		return
 	}
 	opts := fix.Options{Rules: rules, UnsafeFixes: unsafe, NoFix: true, Pin: cfg.pinOpts, Context: cfg.context}

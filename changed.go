@@ -107,7 +107,7 @@ func (cfg *config) filesFromList() (files []string, errs []error, err error) {
 		fmt.Fprintf(cfg.stderr, "dfix: --files-from: %s not found, passed over (deleted?): %s\n",
 			plural(len(missing), "path"), strings.Join(firstN(missing, 5), ", "))
 	}
-	files, errs = cfg.discover(named)
+	files, errs = collectFiles(cfg.discover(named))
 	if len(files) == 0 && len(errs) == 0 {
 		fmt.Fprintf(cfg.stderr, "dfix: no Dockerfiles among the %s listed in %s\n", plural(len(listed), "path"), listName(cfg.filesFrom))
 	}

@@ -98,16 +98,15 @@ func (cfg *config) fileSettings(path string) (*conf.Settings, error) {
 	return cfg.settings.For(path)
 }
 
-// fileOptions returns the rules and the unsafe-fixes setting for the file at path.
+// fileOptions returns the rules and the unsafe-fixes setting for the file at path. Its
+// error has a line per mistake (asFileError prints it as a file's error).
 func (cfg *config) fileOptions(path string) ([]*fix.Rule, bool, error) {
 	if cfg.settings == nil {
 		return cfg.rules, cfg.unsafe, nil
 	}
 	s, err := cfg.fileSettings(path)
 	if err != nil {
-		// Reported as a file's error, "dfix: " before the first line only: add it to
-		// the others (a file can have several mistakes).
-		return nil, false, errors.New(strings.ReplaceAll(err.Error(), "\n", "\ndfix: "))
+		return nil, false, err
 	}
 	rules := s.Rules
 	if cfg.pin != nil {
@@ -203,4 +202,10 @@ func configCommand(stdout, stderr io.Writer) *cli.Command {
 
 func prefixLines(prefix, s string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// asFileError makes the error of a configuration, a line per mistake, a file's error,
+// printed after "dfix: ": the other lines get it too.
+func asFileError(err error) error {
+	return errors.New(strings.ReplaceAll(err.Error(), "\n", "\ndfix: "))
 }

@@ -118,20 +118,48 @@ func globSegment(pat, name string) bool {
 	return ok && err == nil
 }
 
-// ignoreRules answers whether a path is ignored by the ignore files of its repository:
-// .git/info/exclude, then the .gitignore files from the repository root down to the
-// path's folder, deeper files taking precedence.
-type ignoreRules struct {
-	root  string // the repository root (absolute), "" outside a repository
-	cache map[string][]ignorePattern
+// ignoreStack is the ignore files in force along one walk: .git/info/exclude, then
+// the .gitignore files from the repository root down to the folder being read, deeper
+// files taking precedence. The walk pushes a folder's .gitignore as it goes into the
+// folder (only when the folder lists one: no folder is asked for a file it does not
+// have) and pops it as it leaves, so nothing is kept of the folders left behind.
+type ignoreStack struct {
+	root    string // the repository root (absolute), "" outside a repository
+	exclude []ignorePattern
+	levels  []ignoreLevel // the .gitignore files with patterns, outermost first
 }
 
-func newIgnoreRules(start string) *ignoreRules {
-	g := &ignoreRules{cache: map[string][]ignorePattern{}}
-	if abs, err := filepath.Abs(start); err == nil {
-		g.root = repoRoot(abs)
+// ignoreLevel is one .gitignore file's patterns and its folder (absolute).
+type ignoreLevel struct {
+	dir      string
+	patterns []ignorePattern
+}
+
+// newIgnoreStack returns the ignore rules in force for the entries of the folder dir:
+// those of its repository, from the root down to dir itself.
+func newIgnoreStack(dir string) *ignoreStack {
+	s := &ignoreStack{}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return s
 	}
-	return g
+	if s.root = repoRoot(abs); s.root == "" {
+		return s
+	}
+	if b, err := os.ReadFile(filepath.Join(s.root, ".git", "info", "exclude")); err == nil {
+		s.exclude = parseIgnorePatterns(b)
+	}
+	var chain []string // abs and the folders above it, up to the root
+	for d := abs; ; d = filepath.Dir(d) {
+		chain = append(chain, d)
+		if d == s.root {
+			break
+		}
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		s.push(chain[i])
+	}
+	return s
 }
 
 // repoRoot returns the folder at or above dir that holds a .git (folder, or file for a
@@ -149,46 +177,38 @@ func repoRoot(dir string) string {
 	}
 }
 
-func (g *ignoreRules) load(dir string) []ignorePattern {
-	if ps, ok := g.cache[dir]; ok {
-		return ps
-	}
-	var ps []ignorePattern
-	if b, err := os.ReadFile(filepath.Join(dir, ".gitignore")); err == nil {
-		ps = parseIgnorePatterns(b)
-	}
-	g.cache[dir] = ps
-	return ps
-}
-
-func (g *ignoreRules) exclude() []ignorePattern {
-	const key = "\x00info/exclude"
-	if ps, ok := g.cache[key]; ok {
-		return ps
-	}
-	var ps []ignorePattern
-	if b, err := os.ReadFile(filepath.Join(g.root, ".git", "info", "exclude")); err == nil {
-		ps = parseIgnorePatterns(b)
-	}
-	g.cache[key] = ps
-	return ps
-}
-
-// ignored reports whether the file or folder at p is ignored. Only p itself is
-// matched, not the folders above it: the walk does not go into ignored folders.
-func (g *ignoreRules) ignored(p string, isDir bool) bool {
-	if g == nil || g.root == "" {
+// push reads the .gitignore of the folder dir (absolute) into the rules; it reports
+// whether it added any, for the pop when the walk leaves the folder.
+func (s *ignoreStack) push(dir string) bool {
+	if s == nil || s.root == "" {
 		return false
 	}
-	abs, err := filepath.Abs(p)
+	b, err := os.ReadFile(filepath.Join(dir, ".gitignore"))
 	if err != nil {
 		return false
 	}
-	rel, err := filepath.Rel(g.root, abs)
-	if err != nil || rel == "." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || rel == ".." {
+	ps := parseIgnorePatterns(b)
+	if len(ps) == 0 {
 		return false
 	}
-	rel = filepath.ToSlash(rel)
+	s.levels = append(s.levels, ignoreLevel{dir: dir, patterns: ps})
+	return true
+}
+
+// pop drops the rules of the folder pushed last.
+func (s *ignoreStack) pop() { s.levels = s.levels[:len(s.levels)-1] }
+
+// ignored reports whether the file or folder at p (absolute, in the folder whose rules
+// are pushed last) is ignored. Only p itself is matched, not the folders above it: the
+// walk does not go into ignored folders.
+func (s *ignoreStack) ignored(p string, isDir bool) bool {
+	if s == nil || s.root == "" {
+		return false
+	}
+	rel, ok := relUnder(s.root, p)
+	if !ok {
+		return false
+	}
 	ignored := false
 	decide := func(ps []ignorePattern, relTo string) {
 		for _, pt := range ps {
@@ -197,13 +217,30 @@ func (g *ignoreRules) ignored(p string, isDir bool) bool {
 			}
 		}
 	}
-	decide(g.exclude(), rel)
-	// The .gitignore of the root, then of each folder down to p's own folder.
-	segs := strings.Split(rel, "/")
-	dir := g.root
-	for i := 0; i < len(segs); i++ {
-		decide(g.load(dir), strings.Join(segs[i:], "/"))
-		dir = filepath.Join(dir, segs[i])
+	decide(s.exclude, rel)
+	for _, l := range s.levels {
+		if r, ok := relUnder(l.dir, p); ok {
+			decide(l.patterns, r)
+		}
 	}
 	return ignored
+}
+
+// relUnder returns p relative to the folder dir, with forward slashes, when p is
+// below dir (both absolute and clean).
+func relUnder(dir, p string) (string, bool) {
+	if !strings.HasPrefix(p, dir) {
+		return "", false
+	}
+	rest := p[len(dir):]
+	if !strings.HasSuffix(dir, string(filepath.Separator)) {
+		if len(rest) < 2 || rest[0] != filepath.Separator {
+			return "", false
+		}
+		rest = rest[1:]
+	}
+	if rest == "" {
+		return "", false
+	}
+	return filepath.ToSlash(rest), true
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -59,7 +61,8 @@ func TestIgnorePatterns(t *testing.T) {
 
 // TestIgnoredAgreesWithGit walks a tree with .gitignore files at several levels,
 // negations and info/exclude, and compares every file and folder the walk meets with
-// what `git check-ignore` says of it.
+// what `git check-ignore` says of it; then it checks that the walk gives the files git
+// does not ignore, in the order of their paths.
 func TestIgnoredAgreesWithGit(t *testing.T) {
 	git, err := exec.LookPath("git")
 	if err != nil {
@@ -90,6 +93,8 @@ func TestIgnoredAgreesWithGit(t *testing.T) {
 		"src/buildx/Dockerfile":        "",
 		"weird name [1]/Dockerfile":    "",
 		"weird name [1]/x.dockerfile~": "",
+		"sub2/a.dockerfile":            "", // sub/.gitignore's rules end with sub/
+		"sub-a/a.dockerfile":           "",
 	}
 	for name, content := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))
@@ -109,8 +114,8 @@ func TestIgnoredAgreesWithGit(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git init: %v\n%s", err, out)
 	}
-	rules := newIgnoreRules(root)
 	checked := 0
+	var kept []string // the Dockerfiles git does not ignore
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -129,13 +134,17 @@ func TestIgnoredAgreesWithGit(t *testing.T) {
 		if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
 			t.Fatalf("git check-ignore %s: %v", rel, err)
 		}
-		got := rules.ignored(p, d.IsDir())
+		// The rules in force for the entries of p's folder, as the walk has them there.
+		got := newIgnoreStack(filepath.Dir(p)).ignored(p, d.IsDir())
 		checked++
 		if got != want {
 			t.Errorf("%s (folder %v): ignored %v, git says %v", rel, d.IsDir(), got, want)
 		}
 		if got && d.IsDir() {
 			return filepath.SkipDir // as the walk does: git's answers below are about the folder
+		}
+		if !want && !d.IsDir() && isDockerfileName(d.Name()) {
+			kept = append(kept, p)
 		}
 		return nil
 	})
@@ -144,6 +153,11 @@ func TestIgnoredAgreesWithGit(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Errorf("only %d paths checked", checked)
+	}
+	sort.Strings(kept)
+	found, errs := discover([]string{root})
+	if len(errs) > 0 || !slices.Equal(found, kept) {
+		t.Errorf("the walk gives\n%s\nwant (git's, sorted)\n%s\nerrors %v", strings.Join(found, "\n"), strings.Join(kept, "\n"), errs)
 	}
 }
 
@@ -194,7 +208,7 @@ func TestDiscoverNamedIgnoredFolder(t *testing.T) {
 	if errs[0].Error() != want {
 		t.Errorf("message:\n%s\nwant:\n%s", errs[0], want)
 	}
-	files, errs = discoverWith([]string{filepath.Join(root, "build", "other")}, walkOptions{noIgnore: true})
+	files, errs = collectFiles(discoverWith([]string{filepath.Join(root, "build", "other")}, walkOptions{noIgnore: true}))
 	if len(errs) != 0 || rel(files) != "build/other/build/Dockerfile build/other/node_modules/x/Dockerfile build/other/vendor/Dockerfile build/other/z.gen.dockerfile" {
 		t.Errorf("--no-ignore: %q %v", rel(files), errs)
 	}

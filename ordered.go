@@ -4,16 +4,17 @@ import (
 	"context"
 	"iter"
 	"sync"
-	"sync/atomic"
 )
 
-// inOrder runs work(i) for every i < n on `workers` goroutines and yields the results
-// in input order, each as soon as it and all those before it are done. taken(i+1) is
-// called as result i is taken (for progress), finished once all are; either may be nil.
-// When ctx ends, the items not yet dispatched are skipped: no result is yielded for
-// them. With one worker the work runs in the caller's goroutine, one item after the
-// other: handing each file from goroutine to goroutine cost a tenth of a check.
-func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken func(int), finished func()) iter.Seq[T] {
+// inOrder runs work on each item on `workers` goroutines and yields the results in the
+// items' order, each as soon as it and all those before it are done. Items are pulled
+// only as workers need them, so a walk goes on while the files it found are processed
+// and no list of them is kept. taken(k) is called as the k-th result is taken (for
+// progress), finished once all are; either may be nil. When ctx ends, no more items are
+// pulled: the results of those already pulled are yielded. With one worker the work
+// runs in the caller's goroutine, one item after the other: handing each file from
+// goroutine to goroutine cost a tenth of a check.
+func inOrder[J, T any](ctx context.Context, items iter.Seq[J], workers int, work func(J) T, taken func(int), finished func()) iter.Seq[T] {
 	if taken == nil {
 		taken = func(int) {}
 	}
@@ -22,21 +23,22 @@ func inOrder[T any](ctx context.Context, n, workers int, work func(int) T, taken
 	}
 	if workers <= 1 {
 		return func(yield func(T) bool) {
-			i := 0
-			for ; i < n && ctx.Err() == nil; i++ {
-				v := work(i)
-				taken(i + 1)
+			k := 0
+			for j := range items {
+				if ctx.Err() != nil {
+					break
+				}
+				v := work(j)
+				k++
+				taken(k)
 				if !yield(v) {
 					return
 				}
 			}
-			for ; i < n; i++ { // skipped
-				taken(i + 1)
-			}
 			finished()
 		}
 	}
-	return inOrderPool(ctx, n, workers, work, taken, finished)
+	return inOrderPool(ctx, items, workers, work, taken, finished)
 }
 
 // seqOf yields what a channel receives until it is closed. A loop that stops early
@@ -55,27 +57,43 @@ func seqOf[T any](ch <-chan T) iter.Seq[T] {
 	}
 }
 
-// inOrderPool is inOrder with goroutines: `workers` of them claim the items in turn
-// and put each result in its slot; the caller's loop takes the results in order from
-// the slots. One hand-off a file: a dispatcher and a collector goroutine in between
-// cost two more, each a wake-up on another thread.
-func inOrderPool[T any](ctx context.Context, n, workers int, work func(int) T, taken func(int), finished func()) iter.Seq[T] {
+// inOrderPool is inOrder with goroutines: `workers` of them pull the items in turn
+// (the pull itself, a step of the walk, under a lock) and put each result in its slot;
+// the caller's loop takes the results in order from the slots. One hand-off a file: a
+// dispatcher and a collector goroutine in between cost two more, each a wake-up on
+// another thread.
+func inOrderPool[J, T any](ctx context.Context, items iter.Seq[J], workers int, work func(J) T, taken func(int), finished func()) iter.Seq[T] {
 	return func(yield func(T) bool) {
-		// At most `window` items are claimed and not yet taken: results wait in order
+		// At most `window` items are pulled and not yet taken: results wait in order
 		// behind a slow one (a 10 MB file, say) and would otherwise pile up in memory
 		// without bound while the other workers go on. It also bounds the result slots:
-		// a ring of `window` of them serves any n (item i+window is claimed only once
-		// item i is taken), where one per item cost 100 bytes a file before any work.
+		// a ring of `window` of them serves any number of items (item i+window is pulled
+		// only once item i is taken).
 		window := max(64, 16*workers)
 		tokens := make(chan struct{}, window)
-		slots := make([]chan T, min(window, max(n, 1)))
+		slots := make([]chan T, window)
 		for i := range slots {
 			slots[i] = make(chan T, 1)
 		}
-		var next atomic.Int64       // the next item to claim
+		next, stopItems := iter.Pull(items)
+		var mu sync.Mutex // serializes next, stopItems and pulled
+		pulled, drained := 0, false
+		pull := func() (j J, i int, ok bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			if drained {
+				return j, 0, false
+			}
+			if j, ok = next(); !ok {
+				drained = true
+				return j, 0, false
+			}
+			pulled++
+			return j, pulled - 1, true
+		}
 		stop := make(chan struct{}) // closed when the loop stops early
 		var wg sync.WaitGroup
-		for range min(workers, max(n, 1)) {
+		for range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -88,35 +106,35 @@ func inOrderPool[T any](ctx context.Context, n, workers int, work func(int) T, t
 						return
 					}
 					if ctx.Err() != nil {
-						return // nothing more is claimed; what was claimed is worked on
+						return // nothing more is pulled; what was pulled is worked on
 					}
-					i := int(next.Add(1) - 1)
-					if i >= n {
+					j, i, ok := pull()
+					if !ok {
 						return
 					}
-					slots[i%len(slots)] <- work(i) // the slot is free: see window
+					slots[i%window] <- work(j) // the slot is free: see window
 				}
 			}()
 		}
 		ended := make(chan struct{}) // closed once every worker has returned
 		go func() {
 			wg.Wait()
+			mu.Lock()
+			stopItems()
+			mu.Unlock()
 			close(ended)
 		}()
 		defer close(stop)
-		for i := 0; i < n; i++ {
+		for i := 0; ; i++ {
 			var v T
 			select {
-			case v = <-slots[i%len(slots)]:
+			case v = <-slots[i%window]:
 			case <-ended:
-				if int64(i) >= next.Load() { // not claimed: skipped, as are all after it
-					for ; i < n; i++ {
-						taken(i + 1)
-					}
+				if i >= pulled { // written before ended was closed
 					finished()
 					return
 				}
-				v = <-slots[i%len(slots)]
+				v = <-slots[i%window]
 			}
 			taken(i + 1)
 			<-tokens
@@ -124,6 +142,5 @@ func inOrderPool[T any](ctx context.Context, n, workers int, work func(int) T, t
 				return
 			}
 		}
-		finished()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"strings"
 	"time"
@@ -115,8 +116,8 @@ func (pr *pinRun) options(ctx context.Context) *fix.PinOptions {
 // prefetch starts the lookups of every file's images before the workers reach them,
 // so that lookups run --pin-jobs at a time whatever --jobs is. Files that cannot be
 // read or parsed are left to the workers to report.
-func (pr *pinRun) prefetch(ctx context.Context, files []string) {
-	for _, f := range files {
+func (pr *pinRun) prefetch(ctx context.Context, files iter.Seq[string]) {
+	for f := range files {
 		if ctx.Err() != nil {
 			return
 		}

@@ -24,7 +24,8 @@ type reporter struct {
 	files, filesWithFindings, findings, fixable, unsafeOnly int
 	changed, fixedFindings, remaining, errors               int
 	records                                                 []findingRecord
-	monorepoReport                                          // --add-ignore, --statistics, --format markdown (statistics.go)
+	saidConfig                                              map[string]bool // the configuration mistakes printed
+	monorepoReport                                                          // --add-ignore, --statistics, --format markdown (statistics.go)
 }
 
 func newReporter(cfg *config) *reporter { return &reporter{cfg: cfg} }
@@ -85,6 +86,25 @@ func record(path string, doc *rewrite.Document, d fix.Diagnostic, fixed bool) fi
 // file reports one file and returns its exit code.
 func (rp *reporter) file(fr *fileResult) int {
 	cfg := rp.cfg
+	switch {
+	case fr.walkErr != nil:
+		fmt.Fprintln(cfg.stderr, "dfix:", fr.walkErr)
+		return exitError
+	case fr.configErr != nil:
+		// The files below a broken configuration are not processed; each of its
+		// mistakes is said once, not once per file.
+		rp.errors++
+		for _, line := range strings.Split(fr.configErr.Error(), "\n") {
+			if !rp.saidConfig[line] {
+				if rp.saidConfig == nil {
+					rp.saidConfig = map[string]bool{}
+				}
+				rp.saidConfig[line] = true
+				fmt.Fprintln(cfg.stderr, "dfix:", line)
+			}
+		}
+		return exitError
+	}
 	if fr.err != nil {
 		rp.errors++
 		fmt.Fprintln(cfg.stderr, "dfix:", fr.err)
@@ -310,25 +330,24 @@ func (rp *reporter) summary() string {
 	return b.String()
 }
 
-// progress shows "n/total files" on a terminal's stderr for long batches.
+// progress shows "n files" on a terminal's stderr for long batches. Their number is
+// known only at the end: the walk goes on while the files it found are processed.
 type progress struct {
 	cfg   *config
-	total int
-	on    bool
+	shown bool
 }
 
-func newProgress(cfg *config, total int) *progress {
-	return &progress{cfg: cfg, total: total, on: cfg.progress && total >= 50}
-}
+func newProgress(cfg *config) *progress { return &progress{cfg: cfg} }
 
 func (p *progress) step(n int) {
-	if p.on && (n%10 == 0 || n == p.total) {
-		fmt.Fprintf(p.cfg.stderr, "\r\x1b[Kdfix: %d/%d files", n, p.total)
+	if p.cfg.progress && n >= 50 && n%10 == 0 {
+		fmt.Fprintf(p.cfg.stderr, "\r\x1b[Kdfix: %d files", n)
+		p.shown = true
 	}
 }
 
 func (p *progress) done() {
-	if p.on {
+	if p.shown {
 		fmt.Fprint(p.cfg.stderr, "\r\x1b[K")
 	}
 }

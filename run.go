@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	conf "github.com/dfix-dev/dfix/config"
@@ -140,12 +141,15 @@ func splitList(vals []string) []string {
 // fileResult is what processing one file produced, printed in input order.
 type fileResult struct {
 	path    string
-	res     *fix.Result
-	err     error  // could not read, parse or write
-	note    string // skipped, with the reason
-	changed bool
-	written bool
-	staged  *rewrite.Staged // -w: the fixed file, written beside it, not yet in place
+	walkErr error // an error of the walk, in its place in the output, not a file's
+	// configErr: the file's configuration cannot be read, so the file is not processed.
+	configErr error
+	res       *fix.Result
+	err       error  // could not read, parse or write
+	note      string // skipped, with the reason
+	changed   bool
+	written   bool
+	staged    *rewrite.Staged // -w: the fixed file, written beside it, not yet in place
 	// verified is the build verdict of -w --verify; verifyNote says what was written.
 	verified   *verify.Report
 	verifyNote string
@@ -159,7 +163,7 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 		if !ok {
 			return exitError
 		}
-		return cfg.runFiles(ctx, files, walkErrs)
+		return cfg.runFiles(ctx, listed(files, walkErrs), slices.Values(files))
 	}
 	stdinMode := len(args) == 1 && args[0] == "-"
 	if len(args) == 0 {
@@ -183,40 +187,62 @@ func (cfg *config) runPaths(ctx context.Context, args []string) int {
 			return exitError
 		}
 	}
-	files, walkErrs := cfg.discover(args)
-	return cfg.runFiles(ctx, files, walkErrs)
+	var again iter.Seq[string] // the files once more, for pin's lookups ahead of the work
+	if cfg.pin != nil {
+		again = pathsOf(discoverWith(args, cfg.walk))
+	}
+	return cfg.runFiles(ctx, cfg.discover(args), again)
 }
 
 // discover finds the files under paths with the run's walk options (discoverWith);
 // the configuration lookups then take what the walk saw of the folders instead of a
-// stat per name (walkListing).
-func (cfg *config) discover(paths []string) ([]string, []error) {
+// stat per name (walkListing). The lookup of a file's configuration comes after the
+// walk has read its folder and those above it.
+func (cfg *config) discover(paths []string) iter.Seq2[string, error] {
 	walk := cfg.walk
 	if cfg.settings != nil {
 		walk.listing = newWalkListing()
-	}
-	files, errs := discoverWith(paths, walk)
-	if walk.listing != nil {
 		cfg.settings.SetListing(walk.listing)
 	}
-	return files, errs
+	return discoverWith(paths, walk)
 }
 
-// runFiles processes the files found and reports them.
-func (cfg *config) runFiles(ctx context.Context, files []string, walkErrs []error) int {
-	if !cfg.checkConfigs(files) {
-		return exitError // a broken configuration: nothing processed, nothing written
+// listed yields the walk's errors, then the files, of a run given its list of files.
+func listed(files []string, errs []error) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for _, err := range errs {
+			if !yield("", err) {
+				return
+			}
+		}
+		for _, f := range files {
+			if !yield(f, nil) {
+				return
+			}
+		}
 	}
+}
+
+// pathsOf yields the files of a walk, without its errors.
+func pathsOf(seq iter.Seq2[string, error]) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for f, err := range seq {
+			if err == nil && !yield(f) {
+				return
+			}
+		}
+	}
+}
+
+// runFiles processes the files as the walk finds them and reports them. again, when
+// pinning, yields the same files for the registry lookups to start ahead.
+func (cfg *config) runFiles(ctx context.Context, files iter.Seq2[string, error], again iter.Seq[string]) int {
 	if cfg.verify != nil && !cfg.pingEngine(ctx) {
 		return exitError // nothing can be verified, so nothing is written
 	}
 	code := exitClean
-	for _, err := range walkErrs {
-		fmt.Fprintln(cfg.stderr, "dfix:", err)
-		code = exitError
-	}
-	if cfg.pin != nil {
-		go cfg.pin.prefetch(ctx, files)
+	if cfg.pin != nil && again != nil {
+		go cfg.pin.prefetch(ctx, again)
 	}
 	results := cfg.commitWrites(cfg.process(ctx, files))
 	rep := newReporter(cfg)
@@ -239,11 +265,33 @@ func (cfg *config) runFiles(ctx context.Context, files []string, walkErrs []erro
 	return code
 }
 
-// process runs the files through a pool of workers and yields their results in input
-// order, as soon as each one and all before it are done.
-func (cfg *config) process(ctx context.Context, files []string) iter.Seq[*fileResult] {
-	prog := newProgress(cfg, len(files))
-	return inOrder(ctx, len(files), cfg.jobs, func(i int) *fileResult { return cfg.processFile(ctx, files[i]) },
+// fileJob is a file to process with its settings, or an error of the walk.
+type fileJob struct {
+	path    string
+	walkErr error
+	rules   []*fix.Rule
+	unsafe  bool
+	cfgErr  error // the file's configuration cannot be read
+}
+
+// process runs the files through a pool of workers and yields their results in the
+// walk's order, as soon as each one and all before it are done. Each file's settings
+// are looked up as the walk gives it, before it goes to a worker: the lookups read
+// what the walk records of the folders (walkListing), one step after the other.
+func (cfg *config) process(ctx context.Context, files iter.Seq2[string, error]) iter.Seq[*fileResult] {
+	prog := newProgress(cfg)
+	jobs := func(yield func(fileJob) bool) {
+		for path, err := range files {
+			j := fileJob{path: path, walkErr: err}
+			if err == nil {
+				j.rules, j.unsafe, j.cfgErr = cfg.fileOptions(path)
+			}
+			if !yield(j) {
+				return
+			}
+		}
+	}
+	return inOrder(ctx, jobs, cfg.jobs, func(j fileJob) *fileResult { return cfg.processFile(ctx, j) },
 		prog.step, prog.done)
 }
 
@@ -251,8 +299,12 @@ func (cfg *config) process(ctx context.Context, files []string) iter.Seq[*fileRe
 // replace it to inject faults (a full disk, a file edited between read and write).
 var fileWriter rewrite.Writer
 
-func (cfg *config) processFile(ctx context.Context, path string) (fr *fileResult) {
-	fr = &fileResult{path: path}
+func (cfg *config) processFile(ctx context.Context, j fileJob) (fr *fileResult) {
+	path := j.path
+	fr = &fileResult{path: path, walkErr: j.walkErr, configErr: j.cfgErr}
+	if j.walkErr != nil || j.cfgErr != nil {
+		return fr
+	}
 	defer func() {
 		// A panic is a dfix bug: report it against the file and go on with the batch.
 		if p := recover(); p != nil {
@@ -275,7 +327,7 @@ func (cfg *config) processFile(ctx context.Context, path string) (fr *fileResult
 		fr.err = err
 		return fr
 	}
-	fr.res, fr.note, fr.err = cfg.fixBytes(path, src)
+	fr.res, fr.note, fr.err = cfg.fixWith(path, src, j.rules, j.unsafe)
 	if fr.res == nil {
 		return fr
 	}
@@ -378,12 +430,17 @@ func (cfg *config) commitWrites(seq iter.Seq[*fileResult]) iter.Seq[*fileResult]
 // fixBytes runs the rules on one file's bytes. A file whose # syntax= directive names
 // another frontend is skipped with a note.
 func (cfg *config) fixBytes(name string, src []byte) (*fix.Result, string, error) {
-	if fe := foreignFrontend(src); fe != "" {
-		return nil, fmt.Sprintf("skipped: # syntax=%s is not a Dockerfile frontend", fe), nil
-	}
 	rules, unsafe, err := cfg.fileOptions(name)
 	if err != nil {
-		return nil, "", err
+		return nil, "", asFileError(err)
+	}
+	return cfg.fixWith(name, src, rules, unsafe)
+}
+
+// fixWith is fixBytes with the file's settings looked up.
+func (cfg *config) fixWith(name string, src []byte, rules []*fix.Rule, unsafe bool) (*fix.Result, string, error) {
+	if fe := foreignFrontend(src); fe != "" {
+		return nil, fmt.Sprintf("skipped: # syntax=%s is not a Dockerfile frontend", fe), nil
 	}
 	res, err := fix.Run(name, src, fix.Options{Rules: rules, UnsafeFixes: unsafe, NoFix: cfg.mode == modeCheck, Pin: cfg.pinOpts, Context: cfg.context})
 	return res, "", err

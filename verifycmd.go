@@ -141,7 +141,7 @@ func (cfg *config) verifyJob(path string, res *fix.Result) (*verify.Job, error) 
 	}
 	rules, unsafe, err := cfg.fileOptions(path)
 	if err != nil {
-		return nil, err
+		return nil, asFileError(err)
 	}
 	ctxDir := cfg.context
 	if ctxDir == "" {
@@ -226,8 +226,8 @@ func (cfg *config) runVerify(ctx context.Context, args []string) int {
 	cfg.mode = modeDiff // compute the fixes, write nothing
 	cfg.verify.progress = newVerifyProgress(cfg, len(files))
 	cfg.verify.verifier.Step = cfg.verify.progress.step
-	results := inOrder(ctx, len(files), cfg.jobs, func(i int) outcome {
-		rep, err := cfg.verifyPath(ctx, files[i])
+	results := inOrder(ctx, slices.Values(files), cfg.jobs, func(path string) outcome {
+		rep, err := cfg.verifyPath(ctx, path)
 		return outcome{rep, err}
 	}, cfg.verify.progress.file, nil)
 	var reports []*verify.Report
@@ -377,7 +377,7 @@ func (cfg *config) verifyBeforeWrite(ctx context.Context, fr *fileResult) []byte
 		}
 		rules, unsafe, err := cfg.fileOptions(fr.path)
 		if err != nil {
-			fr.err = err
+			fr.err = asFileError(err)
 			return nil
 		}
 		var keep []*fix.Rule

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -92,56 +93,68 @@ func (e *emptyFolderError) Error() string {
 }
 
 // discover expands the command-line paths into the files to process with the default
-// walk (see discoverWith).
+// walk (discoverWith), as lists.
 func discover(paths []string) (files []string, errs []error) {
-	return discoverWith(paths, walkOptions{})
+	return collectFiles(discoverWith(paths, walkOptions{}))
 }
 
-// discoverWith expands the command-line paths into the files to process, in a stable
-// order: named files as given, folders walked in lexical order. Folders are walked for
-// Dockerfile names; files and folders named explicitly are always processed, whatever
-// .gitignore says of them (its patterns apply to what the walk finds below them). A
-// folder that gives no Dockerfile is an error that says what was skipped.
-func discoverWith(paths []string, opts walkOptions) (files []string, errs []error) {
-	// One file reached twice (./Dockerfile and Dockerfile, a folder and a file in it, a
-	// symlink and its target) is processed once: twice would print it twice in a diff
-	// and make two concurrent -w writes race. A file is known by its real path.
-	seen := map[string]bool{}
-	add := func(p, key string) {
-		if !seen[key] {
-			seen[key] = true
-			files = append(files, p)
-		}
-	}
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil || !fi.IsDir() || looksLikeOneFile(p) {
-			add(p, realPath(p)) // named explicitly: reading it will report what is wrong
-			continue
-		}
-		found, links, skip, walkErrs := walkFolder(p, opts)
-		errs = append(errs, walkErrs...)
-		if len(found) == 0 && len(walkErrs) == 0 {
-			errs = append(errs, &emptyFolderError{path: p, skip: skip})
-		}
-		if len(paths) == 1 && len(links) == 0 {
-			// One folder and no symlink in it: no file is reached twice, and a
-			// 100,000-file tree needs no key per file.
-			return found, errs
-		}
-		// The walk follows no symlinked folder: below the folder, a file's real path is
-		// the folder's real path and the rest of its path, no stat per file needed.
-		realRoot := realPath(p)
-		for _, f := range found {
-			rel, err := filepath.Rel(p, f)
-			if links[f] || err != nil {
-				add(f, realPath(f))
-			} else {
-				add(f, filepath.Join(realRoot, rel))
-			}
+// collectFiles gathers what discoverWith yields into the files and the errors.
+func collectFiles(seq iter.Seq2[string, error]) (files []string, errs []error) {
+	for f, err := range seq {
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			files = append(files, f)
 		}
 	}
 	return files, errs
+}
+
+// discoverWith yields the files to process for the command-line paths as the walk
+// finds them, in a stable order: named files as given, each folder depth first in the
+// byte order of the whole paths (the order that sorting the list of them gave, with no
+// list kept). Folders are walked for Dockerfile names; files and folders named
+// explicitly are always processed, whatever .gitignore says of them (its patterns apply
+// to what the walk finds below them). A walk's errors come where they are met, with
+// the path ""; a folder that gives no Dockerfile is an error, at the end of its walk,
+// that says what was skipped.
+func discoverWith(paths []string, opts walkOptions) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		// One file reached twice (./Dockerfile and Dockerfile, a folder and a file in
+		// it, a symlink and its target) is processed once: twice would print it twice
+		// in a diff and make two concurrent -w writes race. A file is known by its real
+		// path. Within one folder only symlinks reach a file twice, so with one path
+		// named the keys of symlinks alone are kept, not one per file.
+		o := &once{all: len(paths) > 1, seen: map[string]bool{}}
+		for _, p := range paths {
+			fi, err := os.Stat(p)
+			if err != nil || !fi.IsDir() || looksLikeOneFile(p) {
+				// Named explicitly: reading it will report what is wrong.
+				if o.first(realPath(p)) && !yield(p, nil) {
+					return
+				}
+				continue
+			}
+			if !walkFolder(p, opts, o, yield) {
+				return
+			}
+		}
+	}
+}
+
+// once remembers the real paths of the files given so far.
+type once struct {
+	all  bool // several paths named: the key of every file is kept, not only symlinks'
+	seen map[string]bool
+}
+
+// first reports whether key is met for the first time.
+func (o *once) first(key string) bool {
+	if o.seen[key] {
+		return false
+	}
+	o.seen[key] = true
+	return true
 }
 
 // realPath is the key of a file for finding one reached twice: absolute, symlinks
@@ -157,84 +170,205 @@ func realPath(p string) string {
 	return key
 }
 
-// walkFolder returns the Dockerfiles under the folder root, sorted, which of them are
-// symlinks, and what it skipped.
-func walkFolder(root string, opts walkOptions) (found []string, links map[string]bool, skip skipped, errs []error) {
-	var gi *ignoreRules
+// folderWalk is the walk of one folder named on the command line.
+type folderWalk struct {
+	root     string // as named: the files' paths start with it
+	absRoot  string // absolute, symlinks kept
+	realRoot string // absolute, symlinks resolved: the files' keys start with it
+	opts     walkOptions
+	ign      *ignoreStack // the .gitignore rules in force; nil with --no-ignore
+	listing  *rootListing // nil without a listing: records nothing
+	once     *once
+	yield    func(string, error) bool
+
+	found, errs int
+	skip        skipped
+	pruned      []string // folders not walked into, kept while nothing is found
+}
+
+// walkFolder yields the Dockerfiles under the folder root and returns whether the
+// consumer wants more.
+func walkFolder(root string, opts walkOptions, o *once, yield func(string, error) bool) bool {
+	w := &folderWalk{root: root, absRoot: root, opts: opts, once: o, yield: yield}
+	if abs, err := filepath.Abs(root); err == nil {
+		w.absRoot = abs
+		w.listing = opts.listing.root(abs)
+	}
+	if o.all {
+		w.realRoot = realPath(root)
+	}
 	if !opts.noIgnore {
-		gi = newIgnoreRules(root)
+		w.ign = newIgnoreStack(root) // down to the root's own .gitignore
 	}
-	walkRoot := root
-	if lfi, err := os.Lstat(root); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
-		// WalkDir does not follow a symlinked root: walk the folder it names.
-		walkRoot = root + string(filepath.Separator)
+	if !w.dir(root, w.absRoot) {
+		return false
 	}
-	var pruned []string                       // folders not walked into
-	seen := opts.listing.root(root, walkRoot) // nil without a listing: records nothing
-	err := filepath.WalkDir(walkRoot, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if path == walkRoot {
-				return err
-			}
-			seen.notRead(path)
-			errs = append(errs, err)
-			return nil
+	if w.found > 0 || w.errs > 0 {
+		return true
+	}
+	// Only a folder that gives nothing needs to know what the skipped folders hold:
+	// they are not walked otherwise (a node_modules can be big).
+	for _, dir := range w.pruned {
+		w.skip.add(countSkipped(dir))
+	}
+	return yield("", &emptyFolderError{path: root, skip: w.skip})
+}
+
+// dir walks the folder at path (abs: the same, absolute) and returns whether the
+// consumer wants more. Its entries go in the order of their whole paths: a folder's
+// as if its name ended in the separator ("a-b" comes before "a/x", as when sorted).
+func (w *folderWalk) dir(path, abs string) bool {
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		w.listing.notRead(abs)
+		w.errs++
+		if !w.yield("", err) {
+			return false
 		}
-		if path == walkRoot {
-			return nil // named on the command line: always walked
-		}
-		seen.entry(path, d)
+		// As filepath.WalkDir: go on with the entries read before the error.
+	}
+	slices.SortFunc(entries, byPathOrder)
+	top := path == w.root
+	// Every entry is recorded before any folder is walked into: a configuration lookup
+	// for a file below reads this folder's names (a "-x" folder sorts before ".dfix.toml").
+	for _, d := range entries {
+		w.listing.entry(abs, d)
+	}
+	if path != w.root && w.ign != nil && listsGitignore(entries) && w.ign.push(abs) {
+		defer w.ign.pop()
+	}
+	for _, d := range entries {
+		name := d.Name()
+		p, pa := childPath(path, name, top), childPath(abs, name, top)
 		if d.IsDir() {
 			switch {
-			case vcsDirs[d.Name()]:
-				seen.notRead(path)
-				return filepath.SkipDir
-			case !opts.noIgnore && (skipDirs[d.Name()] || gi.ignored(path, true)):
-				pruned = append(pruned, path)
-				seen.notRead(path)
-				return filepath.SkipDir
+			case vcsDirs[name]:
+				w.listing.notRead(pa)
+			case !w.opts.noIgnore && (skipDirs[name] || w.ign.ignored(pa, true)):
+				if w.found == 0 {
+					w.pruned = append(w.pruned, p)
+				}
+				w.listing.notRead(pa)
+			default:
+				if !w.dir(p, pa) {
+					return false
+				}
 			}
-			return nil
+			continue
 		}
 		link := d.Type()&fs.ModeSymlink != 0
 		if link {
 			// A symlink to a folder (say dockerfiles -> ../shared) is not followed,
 			// like any folder symlink in a walk, and is not a file to report.
-			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-				seen.notRead(path)
-				return nil
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				w.listing.notRead(pa)
+				continue
 			}
 		}
 		switch {
-		case !isDockerfileName(d.Name()):
-			if looksLikeDockerfile(d.Name()) {
-				skip.lookalike++
+		case !isDockerfileName(name):
+			if looksLikeDockerfile(name) {
+				w.skip.lookalike++
 			}
-		case gi.ignored(path, false):
-			skip.gitignore++
+		case w.ign.ignored(pa, false):
+			w.skip.gitignore++
+		case !w.firstTime(p, pa, link):
 		default:
-			found = append(found, path)
-			if link {
-				if links == nil {
-					links = map[string]bool{}
-				}
-				links[path] = true
+			w.found++
+			w.pruned = nil
+			if !w.yield(p, nil) {
+				return false
 			}
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, fs.SkipDir) {
-		errs = append(errs, err)
 	}
-	if len(found) == 0 {
-		// Only a folder that gives nothing needs to know what the skipped folders hold:
-		// they are not walked otherwise (a node_modules can be big).
-		for _, dir := range pruned {
-			skip.add(countSkipped(dir))
+	return true
+}
+
+// childPath is the path of the entry name of the folder dir: joined and cleaned below
+// the root as named ("./a" gives "a/x"), appended below that (already clean).
+func childPath(dir, name string, top bool) string {
+	if top {
+		return filepath.Join(dir, name)
+	}
+	return dir + string(filepath.Separator) + name
+}
+
+// byPathOrder orders the entries of one folder as sorting their whole paths would.
+func byPathOrder(a, b fs.DirEntry) int {
+	return comparePathKeys(a.Name(), a.IsDir(), b.Name(), b.IsDir())
+}
+
+// comparePathKeys compares two names of one folder as the paths below them compare:
+// a folder's name as if it ended in the separator. When one name is the start of the
+// other, the byte after it decides: the other's next byte, the separator after a
+// folder's name, or the end of a file's name (which comes first).
+func comparePathKeys(a string, aDir bool, b string, bDir bool) int {
+	n := min(len(a), len(b))
+	if c := strings.Compare(a[:n], b[:n]); c != 0 {
+		return c
+	}
+	return cmp.Compare(keyByte(a, n, aDir), keyByte(b, n, bDir))
+}
+
+func keyByte(name string, i int, dir bool) int {
+	switch {
+	case i < len(name):
+		return int(name[i])
+	case dir:
+		return filepath.Separator
+	}
+	return -1
+}
+
+func listsGitignore(entries []fs.DirEntry) bool {
+	for _, d := range entries {
+		if d.Name() == ".gitignore" && !d.IsDir() {
+			return true
 		}
 	}
-	sort.Strings(found)
-	return found, links, skip, errs
+	return false
+}
+
+// firstTime reports whether the Dockerfile found at p (abs: absolute) is not a file
+// given before.
+func (w *folderWalk) firstTime(p, abs string, link bool) bool {
+	if !link {
+		if !w.once.all {
+			return true // one folder named: only a symlink reaches a file twice
+		}
+		return w.once.first(w.realRoot + abs[len(w.absRoot):])
+	}
+	key := realPath(p)
+	if !w.once.all {
+		// A symlink to a file this walk gives by itself is passed over, whichever of
+		// the two comes first: no key is kept for the files that are not symlinks.
+		if rel, ok := relUnder(realPath(w.root), key); ok && w.walkGives(rel) {
+			return false
+		}
+	}
+	return w.once.first(key)
+}
+
+// walkGives reports whether this walk gives the file at rel (a path below the
+// root without symlinks, slash-separated): the same filters, asked of each folder on
+// the way and of the file.
+func (w *folderWalk) walkGives(rel string) bool {
+	parts := strings.Split(rel, "/")
+	abs := w.absRoot
+	for i, part := range parts {
+		var ign *ignoreStack
+		if !w.opts.noIgnore {
+			ign = newIgnoreStack(abs) // rare: symlinks only
+		}
+		abs = filepath.Join(abs, part)
+		if i == len(parts)-1 {
+			return isDockerfileName(part) && !ign.ignored(abs, false)
+		}
+		if vcsDirs[part] || !w.opts.noIgnore && (skipDirs[part] || ign.ignored(abs, true)) {
+			return false
+		}
+	}
+	return false
 }
 
 func (s *skipped) add(o skipped) {

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	conf "github.com/dfix-dev/dfix/config"
 )
@@ -15,6 +16,9 @@ import (
 // symlinked ones), so that any other folder below a root is known to hold none. Its
 // size grows with those few folders, not with the tree.
 type walkListing struct {
+	// mu: a walk records what it meets while the files it found are processed, and
+	// their configuration lookups read it.
+	mu      sync.RWMutex
 	names   []string                          // the names recorded (config.ListedNames)
 	roots   map[string]bool                   // absolute folders walked
 	unread  map[string]bool                   // absolute folders below them not read
@@ -28,6 +32,8 @@ func newWalkListing() *walkListing {
 
 // Entry implements config.Listing.
 func (w *walkListing) Entry(dir, name string) (present bool, typ fs.FileMode, known bool) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
 	if !w.read(dir) || !slices.Contains(w.names, name) {
 		return false, 0, false
 	}
@@ -36,7 +42,11 @@ func (w *walkListing) Entry(dir, name string) (present bool, typ fs.FileMode, kn
 }
 
 // Plain implements config.Listing.
-func (w *walkListing) Plain(dir string) bool { return len(w.entries[dir]) == 0 && w.read(dir) }
+func (w *walkListing) Plain(dir string) bool {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return len(w.entries[dir]) == 0 && w.read(dir)
+}
 
 // read reports whether a walk read the folder dir: it is a walked root or below one,
 // with no folder on the way there that the walk did not read.
@@ -58,57 +68,38 @@ func (w *walkListing) read(dir string) bool {
 
 // rootListing records into a walkListing what the walk of one root meets. Its methods
 // do nothing on a nil rootListing (a walk without a listing).
-type rootListing struct {
-	w                 *walkListing
-	absRoot, walkRoot string // the root, absolute, and as the walk's paths start
-}
+type rootListing struct{ w *walkListing }
 
-// root notes a folder about to be walked from path root (walkRoot: as WalkDir is given
-// it) and returns the recorder of that walk; nil when w is nil or root has no
-// absolute path.
-func (w *walkListing) root(root, walkRoot string) *rootListing {
+// root notes the folder abs (absolute) about to be walked and returns the recorder of
+// that walk; nil when w is nil.
+func (w *walkListing) root(abs string) *rootListing {
 	if w == nil {
 		return nil
 	}
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		return nil
-	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.roots[abs] = true
-	return &rootListing{w: w, absRoot: abs, walkRoot: walkRoot}
+	return &rootListing{w: w}
 }
 
-// absolute turns a path the walk gave into an absolute one.
-func (r *rootListing) absolute(path string) string {
-	rel, err := filepath.Rel(r.walkRoot, path)
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(r.absRoot, rel)
-}
-
-// entry notes an entry the walk met in the folder it read.
-func (r *rootListing) entry(path string, d fs.DirEntry) {
+// entry notes an entry of the folder dir (absolute) that the walk read.
+func (r *rootListing) entry(dir string, d fs.DirEntry) {
 	if r == nil || !slices.Contains(r.w.names, d.Name()) {
 		return
 	}
-	p := r.absolute(path)
-	if p == "" {
-		return
-	}
-	dir := filepath.Dir(p)
+	r.w.mu.Lock()
+	defer r.w.mu.Unlock()
 	if r.w.entries[dir] == nil {
 		r.w.entries[dir] = map[string]fs.FileMode{}
 	}
 	r.w.entries[dir][d.Name()] = d.Type()
 }
 
-// notRead notes a folder below the root that the walk did not read.
-func (r *rootListing) notRead(path string) {
-	if r == nil {
-		return
-	}
-	if p := r.absolute(path); p != "" {
+// notRead notes a folder (absolute) below the root that the walk did not read.
+func (r *rootListing) notRead(p string) {
+	if r != nil {
+		r.w.mu.Lock()
 		r.w.unread[p] = true
+		r.w.mu.Unlock()
 	}
 }

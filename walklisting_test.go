@@ -10,7 +10,8 @@ import (
 // TestWalkListingAgreesWithTheFileSystem walks a tree with configuration names in
 // some folders, pruned and version-control folders, a symlinked folder and a symlinked
 // configuration, then asks the listing about every folder of it (and above it) and
-// every name: what it says it knows must be what a stat says.
+// every name: what it says it knows must be what a stat says, at every file the walk
+// gives and at its end.
 func TestWalkListingAgreesWithTheFileSystem(t *testing.T) {
 	root := t.TempDir()
 	mk := func(rel, content string) {
@@ -44,9 +45,34 @@ func TestWalkListingAgreesWithTheFileSystem(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	mk("repo/-x/Dockerfile", "FROM a\n") // walked before repo/.dfix.toml is met in the order
+
 	ls := newWalkListing()
-	if _, errs := discoverWith([]string{filepath.Join(root, "repo")}, walkOptions{listing: ls}); len(errs) > 0 {
-		t.Fatal(errs)
+	// agrees checks what the listing knows of dir against the file system.
+	agrees := func(dir, name string) (known bool) {
+		present, typ, known := ls.Entry(dir, name)
+		if !known {
+			return false
+		}
+		fi, err := os.Lstat(filepath.Join(dir, name))
+		if present != (err == nil) {
+			t.Errorf("%s/%s: listing says present=%v, the file system %v", dir, name, present, err == nil)
+		} else if present && typ.Type() != fi.Mode().Type() {
+			t.Errorf("%s/%s: listing says type %v, the file system %v", dir, name, typ.Type(), fi.Mode().Type())
+		}
+		return true
+	}
+	// The configuration of a file is looked up as the walk gives it: the listing must
+	// already know its folder and those above it.
+	for f, err := range discoverWith([]string{filepath.Join(root, "repo")}, walkOptions{listing: ls}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for dir := filepath.Dir(f); dir != root; dir = filepath.Dir(dir) {
+			for _, name := range ls.names {
+				agrees(dir, name)
+			}
+		}
 	}
 	var dirs []string
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error { //nolint:errcheck // a test tree
@@ -67,18 +93,8 @@ func TestWalkListingAgreesWithTheFileSystem(t *testing.T) {
 			}
 		}
 		for _, name := range ls.names {
-			present, typ, known := ls.Entry(dir, name)
-			if !known {
-				continue
-			}
-			knownSome++
-			fi, err := os.Lstat(filepath.Join(dir, name))
-			if present != (err == nil) {
-				t.Errorf("%s/%s: listing says present=%v, the file system %v", dir, name, present, err == nil)
-				continue
-			}
-			if present && typ.Type() != fi.Mode().Type() {
-				t.Errorf("%s/%s: listing says type %v, the file system %v", dir, name, typ.Type(), fi.Mode().Type())
+			if agrees(dir, name) {
+				knownSome++
 			}
 		}
 	}

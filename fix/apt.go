@@ -137,15 +137,7 @@ type aptCall struct {
 // aptCalls returns the apt calls of a script, worked out once per pass:
 // five rules read them. They are shared; they are not to be changed.
 func (f *Facts) aptCalls(s *shell.Script) []aptCall {
-	if calls, ok := f.apt[s]; ok {
-		return calls
-	}
-	calls := aptCalls(s)
-	if f.apt == nil {
-		f.apt = map[*shell.Script][]aptCall{}
-	}
-	f.apt[s] = calls
-	return calls
+	return perScript(f, &f.apt, s, func() []aptCall { return aptCalls(s) })
 }
 
 // aptCalls returns the calls of apt-get, apt and aptitude in the script, in source

@@ -39,7 +39,7 @@ var aptAdvice = map[string]string{
 }
 
 func checkAptToAptGet(p *Pass) {
-	for _, s := range shellRuns(p) {
+	for s := range shellRuns(p, "apt") {
 		for _, ac := range p.Facts.aptCalls(s) {
 			if ac.name != "apt" {
 				continue

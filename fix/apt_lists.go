@@ -18,7 +18,7 @@ const aptListsClean = "rm -rf /var/lib/apt/lists/*"
 // triggers are checked too: the same text runs in the child's build.
 func checkAptListsCleanup(p *Pass) {
 	var stages *Stages
-	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
+	for s := range shellRunsAndTriggers(p, "apt") {
 		events := p.Facts.aptEvents(s)
 		last := -1 // the last update
 		for k, ev := range events {

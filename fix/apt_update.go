@@ -24,6 +24,7 @@ func checkAptUpdateInstall(p *Pass) {
 	ins := p.Doc.Instructions
 	var stages *Stages
 	state := map[int]aptLists{} // by stage
+	p.Facts.shellRunList(p)
 	for i, in := range ins {
 		if in.Keyword == "from" {
 			if stages == nil {
@@ -35,8 +36,8 @@ func checkAptUpdateInstall(p *Pass) {
 			}
 			continue
 		}
-		if !shellRunCandidate(p, in) {
-			continue
+		if !shellRunCandidate(p, in) || !p.Facts.mayHold(in, "apt") {
+			continue // no apt call, no removal of its lists
 		}
 		s, err := p.Facts.Script(in)
 		if err != nil {
@@ -129,15 +130,7 @@ type aptEvent struct {
 // source order, worked out once per pass: apt-lists-cleanup and apt-update-install
 // both read them. The events are shared; they are not to be changed.
 func (f *Facts) aptEvents(s *shell.Script) []aptEvent {
-	if ev, ok := f.aptEv[s]; ok {
-		return ev
-	}
-	ev := aptEvents(s, f.aptCalls(s))
-	if f.aptEv == nil {
-		f.aptEv = map[*shell.Script][]aptEvent{}
-	}
-	f.aptEv[s] = ev
-	return ev
+	return perScript(f, &f.aptEv, s, func() []aptEvent { return aptEvents(s, f.aptCalls(s)) })
 }
 
 func aptEvents(s *shell.Script, calls []aptCall) []aptEvent {

@@ -18,7 +18,7 @@ var aptPrompts = map[string]bool{
 }
 
 func checkAptGetYes(p *Pass) {
-	for _, s := range shellRuns(p) {
+	for s := range shellRuns(p, "apt") {
 		for _, ac := range p.Facts.aptCalls(s) {
 			if ac.name == "aptitude" || ac.sub < 0 || !aptPrompts[ac.word] || aptAnswers(ac.call, ac.cmd+1) {
 				continue

@@ -12,7 +12,7 @@ import (
 )
 
 func checkCdToWorkdir(p *Pass) {
-	for _, s := range shellRuns(p) {
+	for s := range shellRuns(p, "cd") {
 		if !s.Runs("cd") {
 			continue
 		}

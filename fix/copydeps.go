@@ -212,8 +212,8 @@ func (a *copyDeps) installsOf(in *rewrite.Instruction) []*depInstall {
 			return nil // the install reads what the mount brings, not the COPY
 		}
 	}
-	s, err := a.p.Facts.Script(in)
-	if err != nil || !s.RunsAny(func(name string) bool { return depReader(name) != nil }) {
+	s := a.p.Facts.scriptRunning(a.p, in, func(name string) bool { return depReader(name) != nil })
+	if s == nil {
 		return nil
 	}
 	calls, _ := depFlatten(s, a.stageEnv().wd[in.Index], a.stageEnv().env[in.Index])

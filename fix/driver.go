@@ -26,6 +26,11 @@ type Options struct {
 	// that look at its files (copy-deps-first); "" means the Dockerfile's folder.
 	Context string
 
+	// scriptBudget overrides how much shell text a pass keeps parsed (Facts.Script):
+	// 0 is defaultScriptBudget, a negative value keeps none (tests: the rules must
+	// give the same results whatever is kept).
+	scriptBudget int
+
 	// reparsed, when set, is told of every re-parse of a fix round: tests compare it
 	// with a full Parse of the same text and count the partial ones.
 	reparsed func(old *rewrite.Document, edits []rewrite.Edit, out []byte, doc *rewrite.Document, partial bool, err error)
@@ -91,6 +96,9 @@ func Check(doc *rewrite.Document, rules []*Rule) []Diagnostic {
 func check(doc *rewrite.Document, opts Options) []Diagnostic {
 	rules := opts.Rules
 	facts := computeFacts(doc)
+	if opts.scriptBudget != 0 {
+		facts.scriptBudget = max(opts.scriptBudget, 0)
+	}
 	sup := parseSuppressions(doc)
 	bctx := newBuildContext(doc.Path, opts.Context)
 	var out []Diagnostic

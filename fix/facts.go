@@ -24,12 +24,15 @@ type Facts struct {
 	vars     map[VarOptions][]Vars // computed on first use, for each way of reading them (Vars)
 	workdirs []workdirState        // computed on first use (WorkdirBefore)
 
-	scripts map[int]scriptEntry          // parsed shell bodies by instruction index
-	aptEv   map[*shell.Script][]aptEvent // computed on first use (aptEvents)
-	apt     map[*shell.Script][]aptCall  // computed on first use (aptCalls)
-	// shellRuns are the RUNs whose shell body dfix reads, parsed (shellRuns).
-	shellRuns     []*shell.Script
-	shellRunsDone bool
+	// scripts are the parsed shell bodies kept, by instruction index, up to
+	// scriptBudget bytes of shell text (scriptBytes so far): see Facts.Script.
+	scripts                   []scriptEntry
+	scriptBudget, scriptBytes int
+	// shellRunIns are the RUNs whose shell body dfix may read (shellRuns).
+	shellRunIns     []*rewrite.Instruction
+	shellRunInsDone bool
+	aptEv           map[*shell.Script][]aptEvent // computed on first use (aptEvents)
+	apt             map[*shell.Script][]aptCall  // computed on first use (aptCalls)
 	// otherShell[i] tells that a SHELL instruction in effect at instruction i names a
 	// shell that is not POSIX: the shell form then runs a program the author chose.
 	otherShell []bool
@@ -86,7 +89,7 @@ func windowsPlatform(in *rewrite.Instruction, expand func(string) string) bool {
 // `# hadolint shell=NAME` pragma naming a shell that is not POSIX, make every stage
 // Windows with no POSIX shell.
 func computeFacts(doc *rewrite.Document) *Facts {
-	f := &Facts{doc: doc, posix: make([]bool, len(doc.Instructions)), scripts: map[int]scriptEntry{}, otherShell: make([]bool, len(doc.Instructions)), windows: make([]bool, len(doc.Instructions))}
+	f := &Facts{doc: doc, posix: make([]bool, len(doc.Instructions)), scripts: make([]scriptEntry, len(doc.Instructions)), scriptBudget: defaultScriptBudget, otherShell: make([]bool, len(doc.Instructions)), windows: make([]bool, len(doc.Instructions))}
 	stageWindows := map[int]bool{}
 	fileWindows := strings.Contains(strings.ToLower(path.Base(doc.Path)), "windows") || pragmaNonPosix(doc)
 	windows := fileWindows

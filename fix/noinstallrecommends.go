@@ -68,7 +68,7 @@ func aptGetSubcommand(c *syntax.CallExpr, from int) (sub int, recommendsSet bool
 
 func checkNoInstallRecommends(p *Pass) {
 	var stages *Stages
-	for _, s := range shellRuns(p) {
+	for s := range shellRuns(p, "apt-get") {
 		if !s.Runs("apt-get") {
 			continue
 		}

@@ -132,7 +132,7 @@ func isPipe(n syntax.Node) bool {
 // hazardRun is a RUN that a SHELL added after FROM would reach (switched), or one with
 // a pipeline without pipefail (piped).
 type hazardRun struct {
-	s               *shell.Script
+	in              *rewrite.Instruction // its script is read again when a fix asks
 	switched, piped bool
 }
 
@@ -141,6 +141,7 @@ type hazardRun struct {
 // only matter where the SHELL would replace dash. They come in file order, a RUN's
 // shell-switch hazards before its pipelines'.
 type hazardList struct {
+	facts      *Facts
 	runs       []hazardRun
 	pipe, sw   [][]pipeHazard // per run, once worked out
 	pipeDone   bool
@@ -152,8 +153,11 @@ func (l *hazardList) get(withSwitch bool) []pipeHazard {
 		l.pipeDone = true
 		l.pipe = make([][]pipeHazard, len(l.runs))
 		for i, r := range l.runs {
-			if r.piped {
-				l.pipe[i] = pipeHazards(r.s)
+			if !r.piped {
+				continue
+			}
+			if s, err := l.facts.Script(r.in); err == nil {
+				l.pipe[i] = pipeHazards(s)
 			}
 		}
 	}
@@ -161,8 +165,11 @@ func (l *hazardList) get(withSwitch bool) []pipeHazard {
 		l.switchDone = true
 		l.sw = make([][]pipeHazard, len(l.runs))
 		for i, r := range l.runs {
-			if r.switched {
-				l.sw[i] = shellSwitchHazards(r.s)
+			if !r.switched {
+				continue
+			}
+			if s, err := l.facts.Script(r.in); err == nil {
+				l.sw[i] = shellSwitchHazards(s)
 			}
 		}
 	}
@@ -728,15 +735,24 @@ func checkPipefail(p *Pass) {
 	var found []finding
 	var runs []hazardRun
 	byStage := map[int]bool{} // stages with a finding
-	for _, s := range shellRuns(p) {
-		in := s.In
-		if s.Runner != "" {
-			// A heredoc body the RUN feeds to a shell of its own (`RUN <<EOF bash`, a
-			// #!/bin/bash body): no SHELL reaches it.
-			if in.Stage >= 0 {
-				reportRunnerPipes(p, s)
+	for _, in := range p.Facts.shellRunList(p) {
+		// Only a text with a `|` has a pipeline, and only a heredoc body a shell of its
+		// own: the other RUNs matter only as RUNs a SHELL would reach, and are read
+		// when a fix asks for their hazards (hazardList).
+		var s *shell.Script
+		if in.Heredoc || p.Facts.mayHold(in, "|") {
+			var err error
+			if s, err = p.Facts.Script(in); err != nil {
+				continue
 			}
-			continue
+			if s.Runner != "" {
+				// A heredoc body the RUN feeds to a shell of its own (`RUN <<EOF bash`,
+				// a #!/bin/bash body): no SHELL reaches it.
+				if in.Stage >= 0 {
+					reportRunnerPipes(p, s)
+				}
+				continue
+			}
 		}
 		if in.Stage < 0 || shellPipefail(st.shells[in.Index]) {
 			continue
@@ -746,11 +762,13 @@ func checkPipefail(p *Pass) {
 		}
 		// A SHELL added after FROM replaces /bin/sh for every RUN it reaches, pipes or
 		// not; a RUN under a SHELL instruction keeps its program.
-		r := hazardRun{s: s, switched: st.shells[in.Index] == nil}
-		if pipes := unprotectedPipes(s); len(pipes) > 0 {
-			found = append(found, finding{in, pipes[0], s})
-			byStage[in.Stage] = true
-			r.piped = true
+		r := hazardRun{in: in, switched: st.shells[in.Index] == nil}
+		if s != nil {
+			if pipes := unprotectedPipes(s); len(pipes) > 0 {
+				found = append(found, finding{in, pipes[0], s})
+				byStage[in.Stage] = true
+				r.piped = true
+			}
 		}
 		if r.switched || r.piped {
 			runs = append(runs, r)
@@ -759,7 +777,7 @@ func checkPipefail(p *Pass) {
 	if len(found) == 0 {
 		return
 	}
-	hazards := &hazardList{runs: runs}
+	hazards := &hazardList{facts: p.Facts, runs: runs}
 	for _, f := range found {
 		start, end, _ := f.s.WordSpan(pipeWord(f.pipe))
 		d := Diagnostic{

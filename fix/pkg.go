@@ -361,6 +361,15 @@ type pkgCall struct {
 	words []string // their text
 }
 
+// pkgCommands returns the command names of the managers, for shellRuns.
+func pkgCommands(managers []*pkgManager) []string {
+	var out []string
+	for _, m := range managers {
+		out = append(out, m.commands...)
+	}
+	return out
+}
+
 // pkgCalls returns the calls of m's programs in the script, in source order.
 func pkgCalls(s *shell.Script, m *pkgManager) []pkgCall {
 	if !s.Runs(m.commands...) {

@@ -65,11 +65,16 @@ type apkRun struct {
 
 func apkRuns(p *Pass) []apkRun {
 	var out []apkRun
+	p.Facts.shellRunList(p)
 	for _, in := range p.Doc.Instructions {
 		if in.Keyword != "run" {
 			continue
 		}
 		r := apkRun{in: in}
+		if !p.Facts.mayHold(in, "apk") {
+			out = append(out, r) // no apk call, nothing it could be confused with
+			continue
+		}
 		if shellRunCandidate(p, in) {
 			if s, err := p.Facts.Script(in); err == nil {
 				r.s, r.calls = s, apkCalls(s)

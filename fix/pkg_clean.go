@@ -13,7 +13,7 @@ import (
 // after it empties the cache, and appends the clean command after the last such call.
 func checkPkgClean(p *Pass, managers []*pkgManager) {
 	var stages *Stages
-	for _, s := range shellRuns(p) {
+	for s := range shellRuns(p, pkgCommands(managers)...) {
 		for _, m := range managers {
 			calls := pkgCalls(s, m)
 			last, lastWord := -1, -1
@@ -214,7 +214,7 @@ func yarnBerry(p *Pass, stages *Stages, in *rewrite.Instruction) bool {
 // checkPkgYes reports package manager commands that would stop at a confirmation
 // prompt, and adds the manager's yes option.
 func checkPkgYes(p *Pass, managers []*pkgManager) {
-	for _, s := range shellRuns(p) {
+	for s := range shellRuns(p, pkgCommands(managers)...) {
 		for _, m := range managers {
 			for _, pc := range pkgCalls(s, m) {
 				w, ok := pc.match(m.prompts)

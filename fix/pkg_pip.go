@@ -96,7 +96,7 @@ func pipInstallsSomething(c *syntax.CallExpr, from int) bool {
 }
 
 func checkPipNoCacheDir(p *Pass) {
-	for _, s := range append(shellRuns(p), onbuildRuns(p)...) {
+	for s := range shellRunsAndTriggers(p, "pip") {
 		if !s.RunsAny(pipProgram) {
 			continue
 		}

@@ -64,7 +64,7 @@ func wgetReports(c *syntax.CallExpr, from int) bool {
 
 func checkWgetProgress(p *Pass) {
 	var stages *Stages
-	for _, s := range shellRuns(p) {
+	for s := range shellRuns(p, "wget") {
 		if !s.Runs("wget") {
 			continue
 		}

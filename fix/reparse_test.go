@@ -67,11 +67,22 @@ func (p *reparseProof) runWith(t *testing.T, opts Options, name string, src []by
 }
 
 func TestReparseEqualsParseOnGoldenCases(t *testing.T) {
+	p := newReparseProof(t)
+	n := forEachGoldenInput(t, func(path string, src []byte, context string) { p.run(t, path, src, context) })
+	t.Logf("%d golden cases: %d of %d rounds re-parsed partly", n, p.partial, p.rounds)
+	if p.rounds == 0 || p.partial == 0 {
+		t.Errorf("the partial re-parse was never taken (%d rounds): this test proves nothing about it", p.rounds)
+	}
+}
+
+// forEachGoldenInput calls fn with the input of every golden case (golden/*/*.txtar)
+// and its build context folder ("" when the case has none); it returns their number.
+func forEachGoldenInput(t *testing.T, fn func(path string, src []byte, context string)) int {
+	t.Helper()
 	paths, err := filepath.Glob(filepath.Join("..", "golden", "*", "*.txtar"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no golden cases: %v", err)
 	}
-	p := newReparseProof(t)
 	for _, path := range paths {
 		a, err := txtar.ParseFile(path)
 		if err != nil {
@@ -96,12 +107,9 @@ func TestReparseEqualsParseOnGoldenCases(t *testing.T) {
 				}
 			}
 		}
-		p.run(t, path, src, context)
+		fn(path, src, context)
 	}
-	t.Logf("%d golden cases: %d of %d rounds re-parsed partly", len(paths), p.partial, p.rounds)
-	if p.rounds == 0 || p.partial == 0 {
-		t.Errorf("the partial re-parse was never taken (%d rounds): this test proves nothing about it", p.rounds)
-	}
+	return len(paths)
 }
 
 // encodeGolden applies a golden case's crlf, bom and no-final-newline options to its
@@ -124,6 +132,21 @@ func encodeGolden(comment string, b []byte) []byte {
 }
 
 func TestReparseEqualsParseOnCorpus(t *testing.T) {
+	p := newReparseProof(t)
+	files := forEachCorpusFile(t, func(path string, src []byte) { p.run(t, path, src, "") })
+	share := float64(p.partial) / float64(max(p.rounds, 1))
+	t.Logf("%d corpus files: %d of %d rounds (%.1f%%) re-parsed partly", files, p.partial, p.rounds, 100*share)
+	// Most rounds change a few instructions of a file; when the shortcut is not taken in
+	// most of them, something keeps it from applying where it should.
+	if p.rounds < 100 || share < 0.8 {
+		t.Errorf("%d of %d rounds re-parsed partly; want most of at least 100", p.partial, p.rounds)
+	}
+}
+
+// forEachCorpusFile calls fn with every Dockerfile of the corpus at DFIX_CORPUS and
+// returns their number; it skips the test when DFIX_CORPUS is not set.
+func forEachCorpusFile(t *testing.T, fn func(path string, src []byte)) int {
+	t.Helper()
 	dir := os.Getenv("DFIX_CORPUS")
 	if dir == "" {
 		t.Skip("DFIX_CORPUS is not set: skipping the corpus (run with DFIX_CORPUS=../shared/corpus)")
@@ -131,7 +154,6 @@ func TestReparseEqualsParseOnCorpus(t *testing.T) {
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join("..", dir) // relative to the module root
 	}
-	p := newReparseProof(t)
 	files := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, ".md") || strings.HasSuffix(path, ".tsv") {
@@ -142,17 +164,11 @@ func TestReparseEqualsParseOnCorpus(t *testing.T) {
 			return err
 		}
 		files++
-		p.run(t, path, src, "")
+		fn(path, src)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	share := float64(p.partial) / float64(max(p.rounds, 1))
-	t.Logf("%d corpus files: %d of %d rounds (%.1f%%) re-parsed partly", files, p.partial, p.rounds, 100*share)
-	// Most rounds change a few instructions of a file; when the shortcut is not taken in
-	// most of them, something keeps it from applying where it should.
-	if p.rounds < 100 || share < 0.8 {
-		t.Errorf("%d of %d rounds re-parsed partly; want most of at least 100", p.partial, p.rounds)
-	}
+	return files
 }

@@ -172,7 +172,7 @@ func windowsAbsolute(s string) bool {
 }
 
 func checkNoSudo(p *Pass) {
-	for _, s := range shellRuns(p) {
+	for s := range shellRuns(p, "sudo") {
 		var first *syntax.CallExpr
 		n := 0
 		s.Calls(func(c *syntax.CallExpr) {

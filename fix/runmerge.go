@@ -123,7 +123,6 @@ func runRules() []*Rule {
 // runShape is what a merge needs to know about one RUN.
 type runShape struct {
 	in       *rewrite.Instruction
-	s        *shell.Script
 	why      string // not empty: the RUN cannot take part in a merge, and why
 	commands int    // simple commands, as hadolint counts them (reporting only)
 
@@ -196,7 +195,6 @@ func analyzeRun(p *Pass, in *rewrite.Instruction) *runShape {
 		r.commands = roughCommands(in)
 		return r
 	}
-	r.s = s
 	if len(s.File.Stmts) == 0 {
 		r.why = "the RUN has no command"
 		return r

@@ -3,8 +3,8 @@ package fix
 import (
 	"encoding/csv"
 	"errors"
+	"iter"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -20,33 +20,160 @@ func shellRunCandidate(p *Pass, in *rewrite.Instruction) bool {
 		p.Facts.PosixShell(in) && in.Args() != ""
 }
 
-// shellRuns returns the RUN instructions whose shell-form body dfix may read and
-// change, parsed by mvdan/sh. RUNs whose body is not valid shell are left out (the
-// shell-syntax rule reports them).
-//
-// The list is made once per pass and shared by the rules: it is clipped, so that a
-// rule appending to it (the ONBUILD triggers) gets a copy.
-func shellRuns(p *Pass) []*shell.Script {
-	f := p.Facts
-	if !f.shellRunsDone {
-		f.shellRunsDone = true
-		for _, in := range p.Doc.Instructions {
-			if !shellRunCandidate(p, in) {
+// shellRuns yields the RUN instructions whose shell-form body dfix may read and
+// change, parsed by mvdan/sh (Facts.Script). RUNs whose body is not valid shell are
+// left out (the shell-syntax rule reports them). With words, a RUN not parsed yet is
+// parsed only when its text holds one of them (Facts.mayHold): a rule that looks for
+// calls of some programs names them (and still asks each script whether it runs them).
+func shellRuns(p *Pass, words ...string) iter.Seq[*shell.Script] {
+	return func(yield func(*shell.Script) bool) {
+		f := p.Facts
+		for _, in := range f.shellRunList(p) {
+			if !f.mayHold(in, words...) {
 				continue
 			}
-			if s, err := f.Script(in); err == nil {
-				f.shellRuns = append(f.shellRuns, s)
+			if s, err := f.Script(in); err == nil && !yield(s) {
+				return
 			}
 		}
 	}
-	return slices.Clip(f.shellRuns)
 }
 
-// Script returns the parsed shell body of an instruction, parsing it once per pass. A
-// heredoc RUN's script is what BuildKit gives the shell (shell.ParseHeredocRun); the
-// error is shell.ErrNotShell when that is another program's script.
+// shellRunList returns the RUNs whose shell body dfix may read (shellRunCandidate),
+// worked out once per pass. When their text fits the budget of kept scripts (every
+// Dockerfile but generated giants), they are all parsed now, once for every rule, and
+// no rule reads their text to choose what to parse.
+func (f *Facts) shellRunList(p *Pass) []*rewrite.Instruction {
+	if f.shellRunInsDone {
+		return f.shellRunIns
+	}
+	f.shellRunInsDone = true
+	size := 0
+	for _, in := range p.Doc.Instructions {
+		if shellRunCandidate(p, in) {
+			f.shellRunIns = append(f.shellRunIns, in)
+			size += len(in.Logical.Text)
+			for _, h := range in.Node.Heredocs {
+				size += len(h.Content)
+			}
+		}
+	}
+	if size <= f.scriptBudget {
+		for _, in := range f.shellRunIns {
+			_, _ = f.Script(in)
+		}
+	}
+	return f.shellRunIns
+}
+
+// mayHold reports whether a rule that looks for words should read the RUN in: it is
+// parsed already, or its text holds one of them (textHolds).
+func (f *Facts) mayHold(in *rewrite.Instruction, words ...string) bool {
+	return f.scripts[in.Index].done || textHolds(in, words...)
+}
+
+// shellRunsAndTriggers yields shellRuns, then the RUN triggers of ONBUILD
+// instructions (onbuildRuns), for the rules checked for triggers.
+func shellRunsAndTriggers(p *Pass, words ...string) iter.Seq[*shell.Script] {
+	return func(yield func(*shell.Script) bool) {
+		for s := range shellRuns(p, words...) {
+			if !yield(s) {
+				return
+			}
+		}
+		for _, s := range onbuildRuns(p) {
+			if !yield(s) {
+				return
+			}
+		}
+	}
+}
+
+// textHolds reports whether the text of a RUN (its logical line and its heredoc
+// bodies) holds one of words, or words is empty. A call's program name as
+// shell.CommandName reads it is a literal word of the script, so it is in the text:
+// a RUN without the name of a program does not call it.
+func textHolds(in *rewrite.Instruction, words ...string) bool {
+	if len(words) == 0 {
+		return true
+	}
+	text := in.Node.Original
+	if in.Logical != nil {
+		text = in.Logical.Text
+	}
+	for _, w := range words {
+		if strings.Contains(text, w) {
+			return true
+		}
+		for _, h := range in.Node.Heredocs {
+			if strings.Contains(h.Content, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mayRun reports whether a RUN's text has a word whose base name match accepts: a
+// program's name as shell.CommandName reads it is a literal word of the script, cut
+// off by blanks or shell operators, so a RUN without such a word runs no program that
+// match accepts.
+func mayRun(in *rewrite.Instruction, match func(name string) bool) bool {
+	text := in.Node.Original
+	if in.Logical != nil {
+		text = in.Logical.Text
+	}
+	if hasWord(text, match) {
+		return true
+	}
+	for _, h := range in.Node.Heredocs {
+		if hasWord(h.Content, match) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWord reports whether a word of text (cut at blanks and shell operators) has a
+// base name that match accepts.
+func hasWord(text string, match func(name string) bool) bool {
+	start := -1
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && !isWordBreak(text[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && match(path.Base(text[start:i])) {
+			return true
+		}
+		start = -1
+	}
+	return false
+}
+
+// isWordBreak reports whether c ends a shell word: a blank or an operator character.
+func isWordBreak(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', ';', '&', '|', '(', ')', '<', '>', '`':
+		return true
+	}
+	return false
+}
+
+// defaultScriptBudget is how much shell text (bytes) a pass keeps parsed. A parsed
+// body takes about five times its text: within the budget (every Dockerfile but
+// generated giants) each RUN is parsed once for all the rules; past it, a RUN is
+// parsed again for each rule that reads it, and the memory of a huge file stays that
+// of its text and a few parsed RUNs, not of all its shell trees at once.
+const defaultScriptBudget = 1 << 20
+
+// Script returns the parsed shell body of a RUN, kept for the other rules while the
+// budget lasts. A script past the budget is the caller's alone: what is worked out
+// from it is not kept either (keptScript), so that nothing holds its tree.
 func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
-	if e, ok := f.scripts[in.Index]; ok {
+	if e := f.scripts[in.Index]; e.done {
 		return e.s, e.err
 	}
 	s, err := shell.ParseRun(in)
@@ -55,13 +182,53 @@ func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
 		// what they add. The shell-syntax rule reports it.
 		s, err = nil, shell.ErrLoneBackslash
 	}
-	f.scripts[in.Index] = scriptEntry{s, err}
+	if s == nil || f.scriptBytes+len(s.Text) <= f.scriptBudget {
+		f.scripts[in.Index] = scriptEntry{s, err, true}
+		if s != nil {
+			f.scriptBytes += len(s.Text)
+		}
+	}
 	return s, err
 }
 
+// scriptRunning returns the parsed body of a RUN that runs a program match accepts
+// (shell.Script.RunsAny), nil for any other. A RUN not parsed yet is first read as
+// text (mayRun): a rule that looks for a few programs does not parse the others.
+func (f *Facts) scriptRunning(p *Pass, in *rewrite.Instruction, match func(name string) bool) *shell.Script {
+	f.shellRunList(p)
+	if !f.scripts[in.Index].done && !mayRun(in, match) {
+		return nil
+	}
+	if s, err := f.Script(in); err == nil && s.RunsAny(match) {
+		return s
+	}
+	return nil
+}
+
+// keptScript reports whether the pass keeps s (Facts.Script): only then may a fact
+// worked out from it be kept.
+func (f *Facts) keptScript(s *shell.Script) bool { return f.scripts[s.In.Index].s == s }
+
+// perScript returns what work gives for the script s, worked out once for a script
+// the pass keeps.
+func perScript[V any](f *Facts, memo *map[*shell.Script]V, s *shell.Script, work func() V) V {
+	if v, ok := (*memo)[s]; ok {
+		return v
+	}
+	v := work()
+	if f.keptScript(s) {
+		if *memo == nil {
+			*memo = map[*shell.Script]V{}
+		}
+		(*memo)[s] = v
+	}
+	return v
+}
+
 type scriptEntry struct {
-	s   *shell.Script
-	err error
+	s    *shell.Script
+	err  error
+	done bool // parsed and kept
 }
 
 // Mount is one --mount flag of a RUN.

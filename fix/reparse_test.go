@@ -23,7 +23,11 @@ type reparseProof struct {
 	rounds, partial int
 }
 
-func newReparseProof(t *testing.T) *reparseProof {
+func newReparseProof(t *testing.T) *reparseProof { return &reparseProof{runs: allAndDefaultRuns(t)} }
+
+// allAndDefaultRuns are the options of a run with every rule and unsafe fixes, and of
+// a plain dfix run (the default rules).
+func allAndDefaultRuns(t *testing.T) []Options {
 	all, err := Select(Rules(), []string{"all"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +36,7 @@ func newReparseProof(t *testing.T) *reparseProof {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &reparseProof{runs: []Options{{Rules: all, UnsafeFixes: true}, {Rules: defaults}}}
+	return []Options{{Rules: all, UnsafeFixes: true}, {Rules: defaults}}
 }
 
 func (p *reparseProof) run(t *testing.T, name string, src []byte, context string) {

@@ -26,17 +26,7 @@ func TestRulesGiveTheSameResultsWithNoScriptKeptOnCorpus(t *testing.T) {
 
 type budgetProof struct{ runs []Options }
 
-func newBudgetProof(t *testing.T) *budgetProof {
-	all, err := Select(Rules(), []string{"all"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defaults, err := Select(Rules(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &budgetProof{runs: []Options{{Rules: all, UnsafeFixes: true}, {Rules: defaults}}}
-}
+func newBudgetProof(t *testing.T) *budgetProof { return &budgetProof{runs: allAndDefaultRuns(t)} }
 
 func (p *budgetProof) compare(t *testing.T, name string, src []byte, context string) {
 	t.Helper()

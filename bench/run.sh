@@ -2,8 +2,8 @@
 # bench/run.sh [CORPUS]: time the dfix binary over a tree made by copying the corpus
 # COPIES times (default 5: about 15,000 files), side by side with the baselines run the
 # same way: `cat` of every file, bench/parsefloor (reading and BuildKit-parsing them,
-# the floor of any BuildKit-based tool) and, when it is on PATH, hadolint. Each run is
-# repeated REPEAT times (default 3); the table shows the best cpu (user+sys) and wall
+# the floor of any BuildKit-based tool) and, when it is on PATH, hadolint. All of them
+# are run in turn, REPEAT rounds (default 3); the table shows the best cpu (user+sys) and wall
 # time, each also as a ratio to the floor's, and the highest peak RSS, measured with
 # /usr/bin/time. -w runs on a fresh, writable copy of the tree each time. Then: the
 # memory of the big inputs (one 10 MB Dockerfile, a tree of BIG_TREE one-file folders,
@@ -45,55 +45,54 @@ cpus=$(nproc)
 echo "tree: $files files, $((bytes / 1024 / 1024)) MiB ($copies copies of $corpus); $cpus CPUs; best of $repeat"
 echo
 
-# measure FRESH CMD...: runs CMD REPEAT times under /usr/bin/time; FRESH=1 copies the
-# tree anew before each run (for -w). Prints "wall_s cpu_s rss_kb": the best wall, the
-# best cpu (user+sys), the highest peak RSS.
-measure() {
-  local fresh=$1; shift
-  local best="" bestcpu="" rss=0
-  for _ in $(seq 1 "$repeat"); do
-    if [ "$fresh" = 1 ]; then
-      rm -rf "$tmp/w" && cp -R "$tmp/tree" "$tmp/w"
-    fi
-    sync
-    /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/stderr" || true
-    if grep -qE 'panic|could not be processed' "$tmp/stderr"; then
-      echo "bench: $* reported errors:" >&2
-      tail -3 "$tmp/stderr" >&2
-    fi
-    read -r wall user sys kb < <(tail -1 "$tmp/time")
-    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
-    if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$wall; fi
-    if [ -z "$bestcpu" ] || awk -v a="$cpu" -v b="$bestcpu" 'BEGIN {exit !(a < b)}'; then bestcpu=$cpu; fi
-    [ "$kb" -gt "$rss" ] && rss=$kb
-  done
-  echo "$best $bestcpu $rss"
-}
-
+# once KEY FRESH CMD...: runs CMD once under /usr/bin/time (FRESH=1 copies the tree
+# anew first, for -w) and keeps, for KEY, the best wall, the best cpu (user+sys) and the
+# highest peak RSS so far.
 declare -A wall cpu rss
-row() { # row KEY FRESH CMD...
-  local key=$1; shift
-  read -r wall[$key] cpu[$key] rss[$key] < <(measure "$@")
+once() {
+  local key=$1 fresh=$2; shift 2
+  if [ "$fresh" = 1 ]; then
+    rm -rf "$tmp/w" && cp -R "$tmp/tree" "$tmp/w"
+  fi
+  sync
+  /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/stderr" || true
+  if grep -qE 'panic|could not be processed' "$tmp/stderr"; then
+    echo "bench: $* reported errors:" >&2
+    tail -3 "$tmp/stderr" >&2
+  fi
+  local w user sys kb c
+  read -r w user sys kb < <(tail -1 "$tmp/time")
+  c=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
+  if [ -z "${wall[$key]:-}" ] || awk -v a="$w" -v b="${wall[$key]}" 'BEGIN {exit !(a < b)}'; then wall[$key]=$w; fi
+  if [ -z "${cpu[$key]:-}" ] || awk -v a="$c" -v b="${cpu[$key]}" 'BEGIN {exit !(a < b)}'; then cpu[$key]=$c; fi
+  if [ -z "${rss[$key]:-}" ] || [ "$kb" -gt "${rss[$key]}" ]; then rss[$key]=$kb; fi
 }
 
-row spin1 0 "$tmp/parsefloor" -spin -j 1
-row spinN 0 "$tmp/parsefloor" -spin -j "$cpus"
-row cat 0 sh -c "find '$tmp/tree' -type f -print0 | xargs -0 cat"
-row floor1 0 "$tmp/parsefloor" -j 1 "$tmp/tree"
-row floorN 0 "$tmp/parsefloor" -j "$cpus" "$tmp/tree"
-# dfix tunes its collector (gc.go); the floor with a lazier collector shows whether that
-# tuning would help it too, which would make the ratios flatter than fair.
-row floorGC 0 env GOGC=400 "$tmp/parsefloor" -j 1 "$tmp/tree"
-row check1 0 "$tmp/dfix" -q --jobs 1 "$tmp/tree"
-row checkN 0 "$tmp/dfix" -q --jobs "$cpus" "$tmp/tree"
-row list1 0 "$tmp/dfix" -l --jobs 1 "$tmp/tree"
-row listN 0 "$tmp/dfix" -l --jobs "$cpus" "$tmp/tree"
-row write1 1 "$tmp/dfix" -w -q --jobs 1 "$tmp/w"
-row writeN 1 "$tmp/dfix" -w -q --jobs "$cpus" "$tmp/w"
-if [ -n "$hadolint" ]; then
-  # hadolint takes files, one process for all of them; it has no --jobs.
-  row hadolint 0 sh -c "find '$tmp/tree' -type f -print0 | xargs -0 '$hadolint' --no-fail >/dev/null"
-fi
+# Every row is run once per round, REPEAT rounds: the floor and dfix are measured side
+# by side, so a slow spell of the shared machine falls on all rows alike, not on one.
+rows() {
+  once spin1 0 "$tmp/parsefloor" -spin -j 1
+  once spinN 0 "$tmp/parsefloor" -spin -j "$cpus"
+  once cat 0 sh -c "find '$tmp/tree' -type f -print0 | xargs -0 cat"
+  once floor1 0 "$tmp/parsefloor" -j 1 "$tmp/tree"
+  once floorN 0 "$tmp/parsefloor" -j "$cpus" "$tmp/tree"
+  # dfix tunes its collector (gc.go); the floor with a lazier collector shows whether that
+  # tuning would help it too, which would make the ratios flatter than fair.
+  once floorGC 0 env GOGC=400 "$tmp/parsefloor" -j 1 "$tmp/tree"
+  once check1 0 "$tmp/dfix" -q --jobs 1 "$tmp/tree"
+  once checkN 0 "$tmp/dfix" -q --jobs "$cpus" "$tmp/tree"
+  once list1 0 "$tmp/dfix" -l --jobs 1 "$tmp/tree"
+  once listN 0 "$tmp/dfix" -l --jobs "$cpus" "$tmp/tree"
+  once write1 1 "$tmp/dfix" -w -q --jobs 1 "$tmp/w"
+  once writeN 1 "$tmp/dfix" -w -q --jobs "$cpus" "$tmp/w"
+  if [ -n "$hadolint" ]; then
+    # hadolint takes files, one process for all of them; it has no --jobs.
+    once hadolint 0 sh -c "find '$tmp/tree' -type f -print0 | xargs -0 '$hadolint' --no-fail >/dev/null"
+  fi
+}
+for _ in $(seq 1 "$repeat"); do
+  rows
+done
 
 fmt() { # fmt LABEL KEY FLOOR_KEY JOBS_1_KEY (the last two may be "")
   local floorw="" floorc="" one=""
@@ -138,12 +137,14 @@ echo
 # with the number of files.
 "$tmp/gen" -big 10485760 "$tmp/big.Dockerfile"
 "$tmp/gen" -tree "$bigtree" "$tmp/bigtree"
-row bigfloor 0 "$tmp/parsefloor" -j 1 "$tmp/big.Dockerfile"
-row bigcheck 0 "$tmp/dfix" -q --jobs 1 "$tmp/big.Dockerfile"
-row biglist 0 "$tmp/dfix" -l --jobs 1 "$tmp/big.Dockerfile"
-row treefloor 0 "$tmp/parsefloor" -j 1 "$tmp/bigtree"
-row treecheck 0 "$tmp/dfix" -q --jobs 1 "$tmp/bigtree"
-row treelist 0 "$tmp/dfix" -l --jobs "$cpus" "$tmp/bigtree"
+for _ in $(seq 1 "$repeat"); do
+  once bigfloor 0 "$tmp/parsefloor" -j 1 "$tmp/big.Dockerfile"
+  once bigcheck 0 "$tmp/dfix" -q --jobs 1 "$tmp/big.Dockerfile"
+  once biglist 0 "$tmp/dfix" -l --jobs 1 "$tmp/big.Dockerfile"
+  once treefloor 0 "$tmp/parsefloor" -j 1 "$tmp/bigtree"
+  once treecheck 0 "$tmp/dfix" -q --jobs 1 "$tmp/bigtree"
+  once treelist 0 "$tmp/dfix" -l --jobs "$cpus" "$tmp/bigtree"
+done
 echo "big inputs (peak RSS):"
 echo
 echo "| run                        | cpu s  | wall s | files/s | RSS MB | cpu/floor | wall/floor | speedup |"
@@ -164,9 +165,10 @@ echo
 "$tmp/dfix" -l --jobs 1 --cpuprofile "$tmp/list.prof" "$tmp/tree" >/dev/null 2>&1 || true
 where() { # where PROFILE: share of the run in each part
   go tool pprof -top -cum "$tmp/dfix" "$1" 2>/dev/null | awk '
-    /Total samples/ { for (i = 1; i <= NF; i++) if ($i == "=") { total = $(i + 1) + 0 } }
+    /Total samples/ { for (i = 1; i <= NF; i++) if ($i == "=") { total = $(i + 1) + 0; if ($(i + 1) ~ /ms/) total /= 1000 } }
     $NF ~ /^(github.com\/moby\/buildkit\/frontend\/dockerfile\/parser.Parse|github.com\/dfix-dev\/dfix\/rewrite.Parse|github.com\/dfix-dev\/dfix\/fix.check|github.com\/dfix-dev\/dfix\/fix.fixLoop|github.com\/dfix-dev\/dfix\/fix.applyRound|github.com\/dfix-dev\/dfix\/fix.\(\*Facts\).Script|main.discoverWith|main.\(\*config\).checkConfigs|github.com\/dfix-dev\/dfix\/rewrite.ReadBytes|github.com\/dfix-dev\/dfix\/rewrite.ReadFile|runtime.gcBgMarkWorker|main.\(\*reporter\).file)$/ {
-      name = $NF; sub(/.*\//, "", name); secs = $4; sub(/s$/, "", secs); if (secs ~ /ms$/) { sub(/ms$/, "", secs); secs /= 1000 }
+      name = $NF; sub(/.*\//, "", name); secs = $4
+      if (secs ~ /ms$/) { sub(/ms$/, "", secs); secs /= 1000 } else { sub(/s$/, "", secs) }
       printf "  %-32s %6.2f s  %5.1f%%\n", name, secs, (total > 0 ? 100 * secs / total : 0)
     }
     END { printf "  %-32s %6.2f s\n", "(all samples)", total }'

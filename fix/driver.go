@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dfix-dev/dfix/fix/shell"
 	"github.com/dfix-dev/dfix/rewrite"
 )
 
@@ -71,14 +72,15 @@ func Run(path string, src []byte, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Doc: doc, UnsafeFixes: opts.UnsafeFixes, Output: src, OutputDoc: doc}
-	res.Findings = check(doc, opts)
+	var trees *shell.Trees
+	res.Findings, trees = checkRound(doc, opts, nil)
 	if opts.NoFix {
 		res.Remaining = res.Findings
 		return res, nil
 	}
 	blocked := map[string]bool{} // rules whose fixes are dropped for this file
 	for attempt := 0; attempt < 2; attempt++ {
-		settled := fixLoop(res, opts, blocked)
+		settled := fixLoop(res, opts, blocked, trees)
 		if settled {
 			break
 		}
@@ -94,8 +96,16 @@ func Check(doc *rewrite.Document, rules []*Rule) []Diagnostic {
 
 // check is Check with the run's options (the pin-digest rule's resolver).
 func check(doc *rewrite.Document, opts Options) []Diagnostic {
+	diags, _ := checkRound(doc, opts, nil)
+	return diags
+}
+
+// checkRound is check in a round of fixes: earlier are the shell trees the round
+// before kept (nil in the first), and it returns those this round keeps, for the next.
+func checkRound(doc *rewrite.Document, opts Options, earlier *shell.Trees) ([]Diagnostic, *shell.Trees) {
 	rules := opts.Rules
 	facts := computeFacts(doc)
+	facts.trees = earlier.Next()
 	if opts.scriptBudget != 0 {
 		facts.scriptBudget = max(opts.scriptBudget, 0)
 	}
@@ -125,7 +135,7 @@ func check(doc *rewrite.Document, opts Options) []Diagnostic {
 		}
 		return out[i].Rule.Name < out[j].Rule.Name
 	})
-	return out
+	return out, facts.trees
 }
 
 // instructionAt returns the instruction whose bytes hold off, or nil. Instructions are
@@ -142,7 +152,7 @@ func instructionAt(doc *rewrite.Document, off int) *rewrite.Instruction {
 
 // fixLoop applies fixes round after round. It returns false when the rules did not
 // settle; it then blocks them and resets res so that the caller can try again.
-func fixLoop(res *Result, opts Options, blocked map[string]bool) bool {
+func fixLoop(res *Result, opts Options, blocked map[string]bool, trees *shell.Trees) bool {
 	orig := res.Doc.Src
 	comp := rewrite.NewComposer(orig)
 	doc := res.Doc
@@ -178,7 +188,7 @@ func fixLoop(res *Result, opts Options, blocked map[string]bool) bool {
 				Message: "fix \"" + d.Fix.Title + "\" would break the Dockerfile; dropped (this is a dfix bug)"})
 		}
 		if len(applied) == 0 {
-			diags = check(doc, opts)
+			diags, trees = checkRound(doc, opts, trees)
 			continue
 		}
 		var edits []rewrite.Edit
@@ -192,7 +202,7 @@ func fixLoop(res *Result, opts Options, blocked map[string]bool) bool {
 		}
 		fixed = append(fixed, applied...)
 		doc = nextDoc
-		diags = check(doc, opts)
+		diags, trees = checkRound(doc, opts, trees)
 	}
 	res.Output = comp.Text()
 	res.Edits = comp.Edits()

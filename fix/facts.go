@@ -28,6 +28,7 @@ type Facts struct {
 	// scriptBudget bytes of shell text (scriptBytes so far): see Facts.Script.
 	scripts                   []scriptEntry
 	scriptBudget, scriptBytes int
+	trees                     *shell.Trees // the shell trees of the round before, and this round's kept
 	// shellRunIns are the RUNs whose shell body dfix may read (shellRuns).
 	shellRunIns     []*rewrite.Instruction
 	shellRunInsDone bool

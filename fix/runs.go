@@ -176,7 +176,7 @@ func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
 	if e := f.scripts[in.Index]; e.done {
 		return e.s, e.err
 	}
-	s, err := shell.ParseRun(in)
+	s, err := shell.ParseRunWith(in, f.trees)
 	if err == nil && s.EndsInLoneBackslash() {
 		// Shell fixes append at the end of a body: a lone backslash there would escape
 		// what they add. The shell-syntax rule reports it.
@@ -186,6 +186,7 @@ func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
 		f.scripts[in.Index] = scriptEntry{s, err, true}
 		if s != nil {
 			f.scriptBytes += len(s.Text)
+			f.trees.Keep(s)
 		}
 	}
 	return s, err

@@ -39,27 +39,29 @@ var ErrCRBody = errors.New("the heredoc body has CR line endings, which the shel
 //
 // The script maps its bytes to their file offsets, so positions and edits in a body
 // are exact. ErrNotShell is the error of a body that is another program's script.
-func ParseHeredocRun(in *rewrite.Instruction) (*Script, error) {
+func ParseHeredocRun(in *rewrite.Instruction) (*Script, error) { return parseHeredocRun(in, nil) }
+
+func parseHeredocRun(in *rewrite.Instruction, trees *Trees) (*Script, error) {
 	if in.Logical == nil || len(in.Heredocs) == 0 {
 		return nil, fmt.Errorf("line %d: heredoc bodies could not be located exactly", in.StartLine)
 	}
 	args := in.Args()
 	if parser.MustParseHeredoc(args) != nil {
-		return parseBody(in, 0, "", true)
+		return parseBody(in, 0, "", true, trees)
 	}
-	outer, runner, err := parseCommandLine(in, args)
+	outer, runner, err := parseCommandLine(in, args, trees)
 	if err != nil {
 		return nil, err
 	}
 	if runner != "" {
-		return parseBody(in, 0, runner, false)
+		return parseBody(in, 0, runner, false, trees)
 	}
 	return outer, nil
 }
 
 // parseBody parses heredoc i as the script of runner ("": the shell in effect). whole
 // tells that the heredoc is the whole command: a `#!` line then names its runner.
-func parseBody(in *rewrite.Instruction, i int, runner string, whole bool) (*Script, error) {
+func parseBody(in *rewrite.Instruction, i int, runner string, whole bool, trees *Trees) (*Script, error) {
 	h, body := in.Heredocs[i], in.Heredocs[i].Content
 	var b strings.Builder
 	var off rewrite.OffsetMap
@@ -88,11 +90,11 @@ func parseBody(in *rewrite.Instruction, i int, runner string, whole bool) (*Scri
 	if strings.Contains(text, "\r") {
 		return nil, ErrCRBody
 	}
-	f, err := parseText(text, variant(runner))
+	f, idx, err := trees.parse(text, variant(runner))
 	if err != nil {
 		return nil, err
 	}
-	return &Script{In: in, File: f, Text: text, off: off, Runner: runner, heredoc: true}, nil
+	return &Script{In: in, File: f, Text: text, lang: variant(runner), off: off, Runner: runner, heredoc: true, idx: idx}, nil
 }
 
 // posixShells are the shells whose scripts dfix reads.
@@ -138,7 +140,7 @@ func variant(shell string) syntax.LangVariant {
 // body and its delimiter. It checks that the shell reads the heredocs where BuildKit
 // put them. runner is the shell the command line is, when it is nothing but a POSIX
 // shell that reads its one heredoc as its script.
-func parseCommandLine(in *rewrite.Instruction, args string) (s *Script, runner string, err error) {
+func parseCommandLine(in *rewrite.Instruction, args string, trees *Trees) (s *Script, runner string, err error) {
 	var b strings.Builder
 	var off rewrite.OffsetMap
 	b.WriteString(args)
@@ -160,11 +162,11 @@ func parseCommandLine(in *rewrite.Instruction, args string) (s *Script, runner s
 	}
 	off.Append(in.Heredocs[len(in.Heredocs)-1].NameEnd, 0)
 	text := b.String()
-	f, err := parseText(text, syntax.LangBash)
+	f, idx, err := trees.parse(text, syntax.LangBash)
 	if err != nil {
 		return nil, "", err
 	}
-	s = &Script{In: in, File: f, Text: text, off: off, heredoc: true}
+	s = &Script{In: in, File: f, Text: text, lang: syntax.LangBash, off: off, heredoc: true, idx: idx}
 
 	type hdoc struct {
 		r  *syntax.Redirect

@@ -28,8 +28,14 @@ type Script struct {
 	// `#!/bin/bash`; "" when the shell in effect (SHELL, or /bin/sh) runs it.
 	Runner  string
 	heredoc bool
+	lang    syntax.LangVariant // the grammar File was parsed in
 
-	calls  []*syntax.CallExpr  // every simple command, in Walk order, once asked for
+	idx *commandIndex // what walk finds in File; shared by the scripts of one tree (Trees)
+}
+
+// commandIndex is what one walk of a tree finds, once asked for.
+type commandIndex struct {
+	calls  []*syntax.CallExpr  // every simple command, in Walk order
 	named  []commandName       // calls[i]'s program, as CommandName reads it
 	binary []*syntax.BinaryCmd // every && || | |& command, in Walk order
 	walked bool
@@ -45,25 +51,33 @@ func Parse(in *rewrite.Instruction) (*Script, error) {
 
 // ParseRun parses the script a RUN gives its shell: the heredoc script BuildKit makes
 // (ParseHeredocRun) when it has heredocs, else its shell-form arguments.
-func ParseRun(in *rewrite.Instruction) (*Script, error) {
+func ParseRun(in *rewrite.Instruction) (*Script, error) { return ParseRunWith(in, nil) }
+
+// ParseRunWith is ParseRun taking the trees of texts parsed before from trees.
+func ParseRunWith(in *rewrite.Instruction, trees *Trees) (*Script, error) {
 	if in.Heredoc {
-		return ParseHeredocRun(in)
+		return parseHeredocRun(in, trees)
 	}
-	return Parse(in)
+	if in.Logical == nil {
+		return nil, fmt.Errorf("line %d: instruction text could not be located exactly", in.StartLine)
+	}
+	return parseAt(in, in.ArgsStart, trees)
 }
 
 // ParseAt parses the instruction's logical text from logical offset start on, for
 // shell text that follows other words (`HEALTHCHECK --interval=5s CMD curl ...`).
-func ParseAt(in *rewrite.Instruction, start int) (*Script, error) {
+func ParseAt(in *rewrite.Instruction, start int) (*Script, error) { return parseAt(in, start, nil) }
+
+func parseAt(in *rewrite.Instruction, start int, trees *Trees) (*Script, error) {
 	if in.Logical == nil {
 		return nil, fmt.Errorf("line %d: instruction text could not be located exactly", in.StartLine)
 	}
 	text := strings.TrimRight(in.Logical.Text[start:], " \t\r\v\f")
-	f, err := parseText(text, syntax.LangBash)
+	f, idx, err := trees.parse(text, syntax.LangBash)
 	if err != nil {
 		return nil, err
 	}
-	return &Script{In: in, File: f, Text: text, base: start, off: in.Logical.Offsets.From(start)}, nil
+	return &Script{In: in, File: f, Text: text, lang: syntax.LangBash, base: start, off: in.Logical.Offsets.From(start), idx: idx}, nil
 }
 
 // IsHeredoc reports whether the script is read from a BuildKit heredoc RUN: its text
@@ -134,8 +148,7 @@ func PlainWord(w *syntax.Word) (string, bool) { return ReadWord(w, WordOptions{}
 // The tree is walked once per script and the commands remembered: every rule asks,
 // and walking it again for each was a sixth of the time of a run.
 func (s *Script) Calls(fn func(*syntax.CallExpr)) {
-	s.walk()
-	for _, c := range s.calls {
+	for _, c := range s.walk().calls {
 		fn(c)
 	}
 }
@@ -149,9 +162,9 @@ type commandName struct {
 // Commands is Calls with what CommandName says of each call, worked out once per
 // script: name and at, the index of the program's word (-1 when it is not a literal).
 func (s *Script) Commands(fn func(c *syntax.CallExpr, name string, at int)) {
-	s.walk()
-	for i, c := range s.calls {
-		fn(c, s.named[i].name, s.named[i].at)
+	x := s.walk()
+	for i, c := range x.calls {
+		fn(c, x.named[i].name, x.named[i].at)
 	}
 }
 
@@ -159,8 +172,7 @@ func (s *Script) Commands(fn func(c *syntax.CallExpr, name string, at int)) {
 // CommandName reads it: a rule looking for `apt-get` calls skips a script without
 // one before it looks at each call.
 func (s *Script) Runs(names ...string) bool {
-	s.walk()
-	for _, n := range s.named {
+	for _, n := range s.walk().named {
 		if n.at >= 0 && slices.Contains(names, n.name) {
 			return true
 		}
@@ -170,39 +182,40 @@ func (s *Script) Runs(names ...string) bool {
 
 // RunsAny reports whether a command of the script runs a program whose name matches.
 func (s *Script) RunsAny(match func(name string) bool) bool {
-	s.walk()
-	return slices.ContainsFunc(s.named, func(n commandName) bool { return n.at >= 0 && match(n.name) })
+	return slices.ContainsFunc(s.walk().named, func(n commandName) bool { return n.at >= 0 && match(n.name) })
 }
 
-// walk finds the script's commands and the names of their programs, once.
-func (s *Script) walk() {
-	if s.walked {
-		return
+// walk finds the script's commands and the names of their programs, once per tree.
+func (s *Script) walk() *commandIndex {
+	if s.idx == nil {
+		s.idx = &commandIndex{}
 	}
-	s.walked = true
+	x := s.idx
+	if x.walked {
+		return x
+	}
+	x.walked = true
 	syntax.Walk(s.File, func(n syntax.Node) bool {
-		switch x := n.(type) {
+		switch c := n.(type) {
 		case *syntax.CallExpr:
-			if len(x.Args) > 0 {
-				name, i := CommandName(x)
-				s.calls = append(s.calls, x)
-				s.named = append(s.named, commandName{name, i})
+			if len(c.Args) > 0 {
+				name, i := CommandName(c)
+				x.calls = append(x.calls, c)
+				x.named = append(x.named, commandName{name, i})
 			}
 		case *syntax.BinaryCmd:
-			s.binary = append(s.binary, x)
+			x.binary = append(x.binary, c)
 		}
 		return true
 	})
+	return x
 }
 
 // Binaries returns every binary command of the script (`a && b`, `a || b`, `a | b`,
 // `a |& b`), also nested ones, in the order syntax.Walk visits them (outer before
 // inner, left before right): the rules that look at pipelines read this list
 // instead of walking the tree again. It is shared; it is not to be changed.
-func (s *Script) Binaries() []*syntax.BinaryCmd {
-	s.walk()
-	return s.binary
-}
+func (s *Script) Binaries() []*syntax.BinaryCmd { return s.walk().binary }
 
 // CommandName returns the base name of a call's program, looking through the
 // wrappers that run it: `sudo` (with its simple flags), `env` with VAR=value words,

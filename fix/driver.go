@@ -101,11 +101,14 @@ func check(doc *rewrite.Document, opts Options) []Diagnostic {
 }
 
 // checkRound is check in a round of fixes: earlier are the shell trees the round
-// before kept (nil in the first), and it returns those this round keeps, for the next.
+// before kept (nil in the first), and it returns those this round keeps, for the next
+// (none when no fix is to follow).
 func checkRound(doc *rewrite.Document, opts Options, earlier *shell.Trees) ([]Diagnostic, *shell.Trees) {
 	rules := opts.Rules
 	facts := computeFacts(doc)
-	facts.trees = earlier.Next()
+	if !opts.NoFix {
+		facts.trees = earlier.Next()
+	}
 	if opts.scriptBudget != 0 {
 		facts.scriptBudget = max(opts.scriptBudget, 0)
 	}

@@ -267,11 +267,11 @@ func (cfg *config) runFiles(ctx context.Context, files iter.Seq2[string, error],
 
 // fileJob is a file to process with its settings, or an error of the walk.
 type fileJob struct {
-	path    string
-	walkErr error
-	rules   []*fix.Rule
-	unsafe  bool
-	cfgErr  error // the file's configuration cannot be read
+	path      string
+	walkErr   error
+	rules     []*fix.Rule
+	unsafe    bool
+	configErr error // the file's configuration cannot be read
 }
 
 // process runs the files through a pool of workers and yields their results in the
@@ -284,7 +284,7 @@ func (cfg *config) process(ctx context.Context, files iter.Seq2[string, error]) 
 		for path, err := range files {
 			j := fileJob{path: path, walkErr: err}
 			if err == nil {
-				j.rules, j.unsafe, j.cfgErr = cfg.fileOptions(path)
+				j.rules, j.unsafe, j.configErr = cfg.fileOptions(path)
 			}
 			if !yield(j) {
 				return
@@ -301,8 +301,8 @@ var fileWriter rewrite.Writer
 
 func (cfg *config) processFile(ctx context.Context, j fileJob) (fr *fileResult) {
 	path := j.path
-	fr = &fileResult{path: path, walkErr: j.walkErr, configErr: j.cfgErr}
-	if j.walkErr != nil || j.cfgErr != nil {
+	fr = &fileResult{path: path, walkErr: j.walkErr, configErr: j.configErr}
+	if j.walkErr != nil || j.configErr != nil {
 		return fr
 	}
 	defer func() {

@@ -166,7 +166,7 @@ echo
 where() { # where PROFILE: share of the run in each part
   go tool pprof -top -cum "$tmp/dfix" "$1" 2>/dev/null | awk '
     /Total samples/ { for (i = 1; i <= NF; i++) if ($i == "=") { total = $(i + 1) + 0; if ($(i + 1) ~ /ms/) total /= 1000 } }
-    $NF ~ /^(github.com\/moby\/buildkit\/frontend\/dockerfile\/parser.Parse|github.com\/dfix-dev\/dfix\/rewrite.Parse|github.com\/dfix-dev\/dfix\/fix.check|github.com\/dfix-dev\/dfix\/fix.fixLoop|github.com\/dfix-dev\/dfix\/fix.applyRound|github.com\/dfix-dev\/dfix\/fix.\(\*Facts\).Script|main.discoverWith|main.\(\*config\).checkConfigs|github.com\/dfix-dev\/dfix\/rewrite.ReadBytes|github.com\/dfix-dev\/dfix\/rewrite.ReadFile|runtime.gcBgMarkWorker|main.\(\*reporter\).file)$/ {
+    $NF ~ /^(github.com\/moby\/buildkit\/frontend\/dockerfile\/parser.Parse|github.com\/dfix-dev\/dfix\/rewrite.Parse|github.com\/dfix-dev\/dfix\/fix.checkRound|github.com\/dfix-dev\/dfix\/fix.fixLoop|github.com\/dfix-dev\/dfix\/fix.applyRound|github.com\/dfix-dev\/dfix\/fix.\(\*Facts\).Script|os.ReadDir|main.\(\*config\).fileOptions|github.com\/dfix-dev\/dfix\/rewrite.ReadBytes|github.com\/dfix-dev\/dfix\/rewrite.ReadFile|runtime.gcBgMarkWorker|main.\(\*reporter\).file)$/ {
       name = $NF; sub(/.*\//, "", name); secs = $4
       if (secs ~ /ms$/) { sub(/ms$/, "", secs); secs /= 1000 } else { sub(/s$/, "", secs) }
       printf "  %-32s %6.2f s  %5.1f%%\n", name, secs, (total > 0 ? 100 * secs / total : 0)
@@ -180,5 +180,6 @@ echo "where the time goes, dfix -l --jobs 1:"
 where "$tmp/list.prof"
 echo
 echo "BuildKit's parser.Parse is the floor; rewrite.Parse holds it and dfix's own line and"
-echo "instruction index; fix.check runs the rules (Facts.Script: the shell parse of RUNs);"
-echo "fix.fixLoop re-parses (applyRound) and re-checks each fixed file; gcBgMarkWorker is the GC."
+echo "instruction index; fix.checkRound runs the rules (Facts.Script: the shell parse of RUNs);"
+echo "fix.fixLoop re-parses (applyRound) and re-checks each fixed file; os.ReadDir is the walk,"
+echo "(*config).fileOptions the configuration lookups; gcBgMarkWorker is the GC."

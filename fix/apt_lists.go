@@ -112,7 +112,7 @@ func aptLastNode(s *shell.Script) syntax.Node {
 func aptListsNeededLater(p *Pass, stages *Stages, in *rewrite.Instruction) *rewrite.Instruction {
 	refreshed := map[int]bool{} // stages whose lists a later RUN updated
 	for _, o := range p.Doc.Instructions {
-		if o.Index <= in.Index || !shellRunCandidate(p, o) {
+		if o.Index <= in.Index || !p.Facts.shellRunCandidate(o) {
 			continue
 		}
 		chain := stages.chain(o.Stage)

@@ -24,7 +24,6 @@ func checkAptUpdateInstall(p *Pass) {
 	ins := p.Doc.Instructions
 	var stages *Stages
 	state := map[int]aptLists{} // by stage
-	p.Facts.shellRunList(p)
 	for i, in := range ins {
 		if in.Keyword == "from" {
 			if stages == nil {
@@ -36,7 +35,7 @@ func checkAptUpdateInstall(p *Pass) {
 			}
 			continue
 		}
-		if !shellRunCandidate(p, in) || !p.Facts.mayHold(in, "apt") {
+		if !p.Facts.shellRunCandidate(in) || !p.Facts.mayHold(in, "apt") {
 			continue // no apt call, no removal of its lists
 		}
 		s, err := p.Facts.Script(in)
@@ -98,7 +97,7 @@ func checkAptUpdateInstall(p *Pass) {
 // aptitude), with options, wrappers and assignments as they may be; nil for any other
 // RUN.
 func aptUpdateOnly(p *Pass, in *rewrite.Instruction) *aptCall {
-	if !shellRunCandidate(p, in) {
+	if !p.Facts.shellRunCandidate(in) {
 		return nil
 	}
 	s, err := p.Facts.Script(in)

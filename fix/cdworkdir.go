@@ -590,7 +590,7 @@ func laterUsesWorkdir(p *Pass, in *rewrite.Instruction) string {
 // in: `cd /abs && rest`, with no relative mount and nothing reading the directory it
 // came from.
 func leadsWithAbsoluteCd(p *Pass, in *rewrite.Instruction) bool {
-	if !shellRunCandidate(p, in) {
+	if !p.Facts.shellRunCandidate(in) {
 		return false
 	}
 	s, err := p.Facts.Script(in)

@@ -204,7 +204,7 @@ func (a *copyDeps) earlier(s *depCopy, p string) (string, bool) {
 
 // installsOf returns the dependency installs of a RUN.
 func (a *copyDeps) installsOf(in *rewrite.Instruction) []*depInstall {
-	if !shellRunCandidate(a.p, in) {
+	if !a.p.Facts.shellRunCandidate(in) {
 		return nil
 	}
 	for _, m := range Mounts(in) {
@@ -212,7 +212,7 @@ func (a *copyDeps) installsOf(in *rewrite.Instruction) []*depInstall {
 			return nil // the install reads what the mount brings, not the COPY
 		}
 	}
-	s := a.p.Facts.scriptRunning(a.p, in, func(name string) bool { return depReader(name) != nil })
+	s := a.p.Facts.scriptRunning(in, func(name string) bool { return depReader(name) != nil })
 	if s == nil {
 		return nil
 	}
@@ -380,7 +380,7 @@ func (a *copyDeps) textReason(c *depCopy, run *rewrite.Instruction, installs []*
 // runUses returns why a RUN may use the tree the source COPY fills; with install, the
 // dependency installs themselves are allowed.
 func (a *copyDeps) runUses(in *rewrite.Instruction, dest string, install bool) string {
-	if !shellRunCandidate(a.p, in) {
+	if !a.p.Facts.shellRunCandidate(in) {
 		return "a RUN dfix cannot read (exec form, another shell, a heredoc it cannot locate) may use the source"
 	}
 	s, err := a.p.Facts.Script(in)

@@ -342,7 +342,7 @@ func caInstalledBefore(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallE
 		if in.Index > s.In.Index {
 			break
 		}
-		if !chain[in.Stage] || !shellRunCandidate(p, in) {
+		if !chain[in.Stage] || !p.Facts.shellRunCandidate(in) {
 			continue
 		}
 		o, err := p.Facts.Script(in)

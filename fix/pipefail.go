@@ -735,7 +735,7 @@ func checkPipefail(p *Pass) {
 	var found []finding
 	var runs []hazardRun
 	byStage := map[int]bool{} // stages with a finding
-	for _, in := range p.Facts.shellRunList(p) {
+	for _, in := range p.Facts.shellRunList() {
 		// Only a text with a `|` has a pipeline, and only a heredoc body a shell of its
 		// own: the other RUNs matter only as RUNs a SHELL would reach, and are read
 		// when a fix asks for their hazards (hazardList).

@@ -65,7 +65,6 @@ type apkRun struct {
 
 func apkRuns(p *Pass) []apkRun {
 	var out []apkRun
-	p.Facts.shellRunList(p)
 	for _, in := range p.Doc.Instructions {
 		if in.Keyword != "run" {
 			continue
@@ -75,7 +74,7 @@ func apkRuns(p *Pass) []apkRun {
 			out = append(out, r) // no apk call, nothing it could be confused with
 			continue
 		}
-		if shellRunCandidate(p, in) {
+		if p.Facts.shellRunCandidate(in) {
 			if s, err := p.Facts.Script(in); err == nil {
 				r.s, r.calls = s, apkCalls(s)
 			}

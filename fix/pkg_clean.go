@@ -104,7 +104,7 @@ func pkgOfflineLater(p *Pass, s *shell.Script, m *pkgManager, at int) bool {
 		return false
 	}
 	for _, in := range p.Doc.Instructions {
-		if in.Keyword != "run" || in.Index < s.In.Index || !shellRunCandidate(p, in) {
+		if in.Keyword != "run" || in.Index < s.In.Index || !p.Facts.shellRunCandidate(in) {
 			continue
 		}
 		o, err := p.Facts.Script(in)
@@ -177,7 +177,7 @@ func yarnBerry(p *Pass, stages *Stages, in *rewrite.Instruction) bool {
 				}
 			}
 		case "run":
-			if !shellRunCandidate(p, o) {
+			if !p.Facts.shellRunCandidate(o) {
 				continue
 			}
 			s, err := p.Facts.Script(o)

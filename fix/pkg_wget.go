@@ -122,7 +122,7 @@ func wgetBusybox(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr) b
 	}
 	gnu := false
 	for _, o := range p.Doc.Instructions {
-		if o.Keyword != "run" || !chain[o.Stage] || !shellRunCandidate(p, o) {
+		if o.Keyword != "run" || !chain[o.Stage] || !p.Facts.shellRunCandidate(o) {
 			continue
 		}
 		sc, err := p.Facts.Script(o)

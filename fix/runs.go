@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -14,10 +15,10 @@ import (
 
 // shellRunCandidate reports whether dfix may read and change a RUN's shell text:
 // located exactly (heredoc bodies too), shell form, under a POSIX shell.
-func shellRunCandidate(p *Pass, in *rewrite.Instruction) bool {
+func (f *Facts) shellRunCandidate(in *rewrite.Instruction) bool {
 	return in.Keyword == "run" && in.Logical != nil && !in.Node.Attributes["json"] &&
 		(!in.Heredoc || len(in.Heredocs) == len(in.Node.Heredocs)) &&
-		p.Facts.PosixShell(in) && in.Args() != ""
+		f.PosixShell(in) && in.Args() != ""
 }
 
 // shellRuns yields the RUN instructions whose shell-form body dfix may read and
@@ -28,7 +29,7 @@ func shellRunCandidate(p *Pass, in *rewrite.Instruction) bool {
 func shellRuns(p *Pass, words ...string) iter.Seq[*shell.Script] {
 	return func(yield func(*shell.Script) bool) {
 		f := p.Facts
-		for _, in := range f.shellRunList(p) {
+		for _, in := range f.shellRunList() {
 			if !f.mayHold(in, words...) {
 				continue
 			}
@@ -43,14 +44,14 @@ func shellRuns(p *Pass, words ...string) iter.Seq[*shell.Script] {
 // worked out once per pass. When their text fits the budget of kept scripts (every
 // Dockerfile but generated giants), they are all parsed now, once for every rule, and
 // no rule reads their text to choose what to parse.
-func (f *Facts) shellRunList(p *Pass) []*rewrite.Instruction {
+func (f *Facts) shellRunList() []*rewrite.Instruction {
 	if f.shellRunInsDone {
 		return f.shellRunIns
 	}
 	f.shellRunInsDone = true
 	size := 0
-	for _, in := range p.Doc.Instructions {
-		if shellRunCandidate(p, in) {
+	for _, in := range f.doc.Instructions {
+		if f.shellRunCandidate(in) {
 			f.shellRunIns = append(f.shellRunIns, in)
 			size += len(in.Logical.Text)
 			for _, h := range in.Node.Heredocs {
@@ -67,8 +68,10 @@ func (f *Facts) shellRunList(p *Pass) []*rewrite.Instruction {
 }
 
 // mayHold reports whether a rule that looks for words should read the RUN in: it is
-// parsed already, or its text holds one of them (textHolds).
+// parsed already (shellRunList has parsed them all when they fit the budget), or its
+// text holds one of them (textHolds).
 func (f *Facts) mayHold(in *rewrite.Instruction, words ...string) bool {
+	f.shellRunList()
 	return f.scripts[in.Index].done || textHolds(in, words...)
 }
 
@@ -94,21 +97,25 @@ func shellRunsAndTriggers(p *Pass, words ...string) iter.Seq[*shell.Script] {
 // shell.CommandName reads it is a literal word of the script, so it is in the text:
 // a RUN without the name of a program does not call it.
 func textHolds(in *rewrite.Instruction, words ...string) bool {
-	if len(words) == 0 {
-		return true
-	}
+	return len(words) == 0 || anyRunText(in, func(text string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(text, w) })
+	})
+}
+
+// anyRunText reports whether has is true of one of the texts of a RUN: its logical
+// line (its first line as BuildKit has it when it could not be located) and its
+// heredoc bodies.
+func anyRunText(in *rewrite.Instruction, has func(text string) bool) bool {
 	text := in.Node.Original
 	if in.Logical != nil {
 		text = in.Logical.Text
 	}
-	for _, w := range words {
-		if strings.Contains(text, w) {
+	if has(text) {
+		return true
+	}
+	for _, h := range in.Node.Heredocs {
+		if has(h.Content) {
 			return true
-		}
-		for _, h := range in.Node.Heredocs {
-			if strings.Contains(h.Content, w) {
-				return true
-			}
 		}
 	}
 	return false
@@ -119,19 +126,7 @@ func textHolds(in *rewrite.Instruction, words ...string) bool {
 // off by blanks or shell operators, so a RUN without such a word runs no program that
 // match accepts.
 func mayRun(in *rewrite.Instruction, match func(name string) bool) bool {
-	text := in.Node.Original
-	if in.Logical != nil {
-		text = in.Logical.Text
-	}
-	if hasWord(text, match) {
-		return true
-	}
-	for _, h := range in.Node.Heredocs {
-		if hasWord(h.Content, match) {
-			return true
-		}
-	}
-	return false
+	return anyRunText(in, func(text string) bool { return hasWord(text, match) })
 }
 
 // hasWord reports whether a word of text (cut at blanks and shell operators) has a
@@ -195,8 +190,8 @@ func (f *Facts) Script(in *rewrite.Instruction) (*shell.Script, error) {
 // scriptRunning returns the parsed body of a RUN that runs a program match accepts
 // (shell.Script.RunsAny), nil for any other. A RUN not parsed yet is first read as
 // text (mayRun): a rule that looks for a few programs does not parse the others.
-func (f *Facts) scriptRunning(p *Pass, in *rewrite.Instruction, match func(name string) bool) *shell.Script {
-	f.shellRunList(p)
+func (f *Facts) scriptRunning(in *rewrite.Instruction, match func(name string) bool) *shell.Script {
+	f.shellRunList()
 	if !f.scripts[in.Index].done && !mayRun(in, match) {
 		return nil
 	}
@@ -341,7 +336,7 @@ func appendCommand(p *Pass, s *shell.Script, node syntax.Node, cmd string) (rewr
 
 func checkShellSyntax(p *Pass) {
 	for _, in := range p.Doc.Instructions {
-		if !shellRunCandidate(p, in) {
+		if !p.Facts.shellRunCandidate(in) {
 			continue
 		}
 		_, err := p.Facts.Script(in)

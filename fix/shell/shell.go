@@ -42,12 +42,7 @@ type commandIndex struct {
 }
 
 // Parse parses the arguments of a shell-form instruction (RUN, CMD, ENTRYPOINT).
-func Parse(in *rewrite.Instruction) (*Script, error) {
-	if in.Logical == nil {
-		return nil, fmt.Errorf("line %d: instruction text could not be located exactly", in.StartLine)
-	}
-	return ParseAt(in, in.ArgsStart)
-}
+func Parse(in *rewrite.Instruction) (*Script, error) { return parseAt(in, in.ArgsStart, nil) }
 
 // ParseRun parses the script a RUN gives its shell: the heredoc script BuildKit makes
 // (ParseHeredocRun) when it has heredocs, else its shell-form arguments.
@@ -57,9 +52,6 @@ func ParseRun(in *rewrite.Instruction) (*Script, error) { return ParseRunWith(in
 func ParseRunWith(in *rewrite.Instruction, trees *Trees) (*Script, error) {
 	if in.Heredoc {
 		return parseHeredocRun(in, trees)
-	}
-	if in.Logical == nil {
-		return nil, fmt.Errorf("line %d: instruction text could not be located exactly", in.StartLine)
 	}
 	return parseAt(in, in.ArgsStart, trees)
 }

@@ -189,13 +189,10 @@ type folderWalk struct {
 // walkFolder yields the Dockerfiles under the folder root and returns whether the
 // consumer wants more.
 func walkFolder(root string, opts walkOptions, o *once, yield func(string, error) bool) bool {
-	w := &folderWalk{root: root, absRoot: root, opts: opts, once: o, yield: yield}
+	w := &folderWalk{root: root, absRoot: root, realRoot: realPath(root), opts: opts, once: o, yield: yield}
 	if abs, err := filepath.Abs(root); err == nil {
 		w.absRoot = abs
 		w.listing = opts.listing.root(abs)
-	}
-	if o.all {
-		w.realRoot = realPath(root)
 	}
 	if !opts.noIgnore {
 		w.ign = newIgnoreStack(root) // down to the root's own .gitignore
@@ -234,7 +231,7 @@ func (w *folderWalk) dir(path, abs string) bool {
 	for _, d := range entries {
 		w.listing.entry(abs, d)
 	}
-	if path != w.root && w.ign != nil && listsGitignore(entries) && w.ign.push(abs) {
+	if !top && w.ign != nil && listsGitignore(entries) && w.ign.push(abs) {
 		defer w.ign.pop()
 	}
 	for _, d := range entries {
@@ -342,7 +339,7 @@ func (w *folderWalk) firstTime(p, abs string, link bool) bool {
 	if !w.once.all {
 		// A symlink to a file this walk gives by itself is passed over, whichever of
 		// the two comes first: no key is kept for the files that are not symlinks.
-		if rel, ok := relUnder(realPath(w.root), key); ok && w.walkGives(rel) {
+		if rel, ok := relUnder(w.realRoot, key); ok && w.walkGives(rel) {
 			return false
 		}
 	}
@@ -351,15 +348,15 @@ func (w *folderWalk) firstTime(p, abs string, link bool) bool {
 
 // walkGives reports whether this walk gives the file at rel (a path below the
 // root without symlinks, slash-separated): the same filters, asked of each folder on
-// the way and of the file.
+// the way and of the file, with the .gitignore rules pushed as the walk would.
 func (w *folderWalk) walkGives(rel string) bool {
+	var ign *ignoreStack
+	if !w.opts.noIgnore {
+		ign = newIgnoreStack(w.root) // rare: symlinks only
+	}
 	parts := strings.Split(rel, "/")
 	abs := w.absRoot
 	for i, part := range parts {
-		var ign *ignoreStack
-		if !w.opts.noIgnore {
-			ign = newIgnoreStack(abs) // rare: symlinks only
-		}
 		abs = filepath.Join(abs, part)
 		if i == len(parts)-1 {
 			return isDockerfileName(part) && !ign.ignored(abs, false)
@@ -367,6 +364,7 @@ func (w *folderWalk) walkGives(rel string) bool {
 		if vcsDirs[part] || !w.opts.noIgnore && (skipDirs[part] || ign.ignored(abs, true)) {
 			return false
 		}
+		ign.push(abs)
 	}
 	return false
 }

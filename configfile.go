@@ -125,7 +125,7 @@ func (cfg *config) checkConfigs(files []string) bool {
 	if cfg.settings == nil {
 		return true
 	}
-	seen := map[string]bool{}
+	said := saidOnce{}
 	ok := true
 	lastDir := "\x00"
 	for _, f := range files {
@@ -138,12 +138,7 @@ func (cfg *config) checkConfigs(files []string) bool {
 		}
 		if _, err := cfg.fileSettings(f); err != nil {
 			ok = false
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if !seen[line] {
-					seen[line] = true
-					fmt.Fprintln(cfg.stderr, "dfix:", line)
-				}
-			}
+			said.say(cfg.stderr, err)
 		}
 	}
 	return ok
@@ -202,6 +197,19 @@ func configCommand(stdout, stderr io.Writer) *cli.Command {
 
 func prefixLines(prefix, s string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// saidOnce prints each line of configuration errors once, after "dfix: ": every file
+// a broken configuration applies to meets the same mistakes.
+type saidOnce map[string]bool
+
+func (s saidOnce) say(w io.Writer, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if !s[line] {
+			s[line] = true
+			fmt.Fprintln(w, "dfix:", line)
+		}
+	}
 }
 
 // asFileError makes the error of a configuration, a line per mistake, a file's error,

@@ -24,11 +24,11 @@ type reporter struct {
 	files, filesWithFindings, findings, fixable, unsafeOnly int
 	changed, fixedFindings, remaining, errors               int
 	records                                                 []findingRecord
-	saidConfig                                              map[string]bool // the configuration mistakes printed
-	monorepoReport                                                          // --add-ignore, --statistics, --format markdown (statistics.go)
+	saidConfig                                              saidOnce // the configuration mistakes printed
+	monorepoReport                                                   // --add-ignore, --statistics, --format markdown (statistics.go)
 }
 
-func newReporter(cfg *config) *reporter { return &reporter{cfg: cfg} }
+func newReporter(cfg *config) *reporter { return &reporter{cfg: cfg, saidConfig: saidOnce{}} }
 
 // findingRecord is one finding in the JSON output (and the source of SARIF and GitHub
 // annotations).
@@ -94,15 +94,7 @@ func (rp *reporter) file(fr *fileResult) int {
 		// The files below a broken configuration are not processed; each of its
 		// mistakes is said once, not once per file.
 		rp.errors++
-		for _, line := range strings.Split(fr.configErr.Error(), "\n") {
-			if !rp.saidConfig[line] {
-				if rp.saidConfig == nil {
-					rp.saidConfig = map[string]bool{}
-				}
-				rp.saidConfig[line] = true
-				fmt.Fprintln(cfg.stderr, "dfix:", line)
-			}
-		}
+		rp.saidConfig.say(cfg.stderr, fr.configErr)
 		return exitError
 	}
 	if fr.err != nil {

@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -369,5 +371,46 @@ func TestBuildCasesParse(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// listenPort finds the ports a case's containers may listen on: the cases run in
+// parallel on the host network, so two cases on one port fail at random.
+var listenPort = regexp.MustCompile(`(?:\s-p\s+(?:[0-9.]+:)?|--port[ =]|PORT=|PORT:-|listen\s+|(?:127\.0\.0\.1|localhost|0\.0\.0\.0):)([0-9]{4,5})\b`)
+
+// TestBuildCasesListenOnPortsOfTheirOwn keeps every port a case names out of every
+// other case (a smoke command that found its port taken failed CI once).
+func TestBuildCasesListenOnPortsOfTheirOwn(t *testing.T) {
+	owner := map[string]string{}
+	for _, c := range readBuildCases(t) {
+		var text strings.Builder
+		text.WriteString(c.smoke + "\n")
+		for _, name := range slices.Sorted(maps.Keys(c.files)) {
+			text.Write(c.files[name])
+			text.WriteString("\n")
+		}
+		if c.corpus != "" && os.Getenv("DFIX_CORPUS") != "" {
+			b, err := os.ReadFile(filepath.Join(corpusRoot(t), filepath.FromSlash(c.corpus)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text.Write(b)
+		}
+		seen := map[string]bool{}
+		for _, m := range listenPort.FindAllStringSubmatch(text.String(), -1) {
+			port := m[1]
+			if seen[port] {
+				continue
+			}
+			seen[port] = true
+			if other, ok := owner[port]; ok {
+				t.Errorf("port %s is named by both %s and %s; give one of them a free port", port, other, c.name)
+				continue
+			}
+			owner[port] = c.name
+		}
+	}
+	if len(owner) == 0 {
+		t.Error("no port found in any case: the pattern no longer matches how the cases listen")
 	}
 }

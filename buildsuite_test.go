@@ -376,7 +376,7 @@ func TestBuildCasesParse(t *testing.T) {
 
 // listenPort finds the ports a case's containers may listen on: the cases run in
 // parallel on the host network, so two cases on one port fail at random.
-var listenPort = regexp.MustCompile(`(?:\s-p\s+(?:[0-9.]+:)?|--port[ =]|PORT=|PORT:-|listen\s+|(?:127\.0\.0\.1|localhost|0\.0\.0\.0):)([0-9]{4,5})\b`)
+var listenPort = regexp.MustCompile(`(?:\s-p\s+(?:[0-9.]+:)?|--port[ =]|PORT=|PORT:-|listen\s+|EXPOSE\s+|(?:127\.0\.0\.1|localhost|0\.0\.0\.0):)([0-9]{4,5})\b`)
 
 // TestBuildCasesListenOnPortsOfTheirOwn keeps every port a case names out of every
 // other case (a smoke command that found its port taken failed CI once).

@@ -270,6 +270,10 @@ func (w *folderWalk) dir(path, abs string) bool {
 		case w.ign.ignored(pa, false):
 			w.skip.gitignore++
 		case !w.firstTime(p, pa, link):
+			// Given already (named before, found by an earlier path, or the target of
+			// a symlink): the folder holds a Dockerfile, so it is not an empty one.
+			w.found++
+			w.pruned = nil
 		default:
 			w.found++
 			w.pruned = nil

@@ -165,3 +165,42 @@ func TestWalkSymlinksToAFileGiveItOnce(t *testing.T) {
 		t.Errorf("got %q, want %q (errors %v)", rel, want, errs)
 	}
 }
+
+// A folder whose Dockerfiles were all given before (by a path named earlier) holds
+// Dockerfiles all the same: it is no "no Dockerfiles under" error, and each file is
+// still given once.
+func TestWalkFolderOfFilesGivenBeforeIsNotEmpty(t *testing.T) {
+	tests := []struct {
+		name  string
+		paths []string // slash-separated, below the tree
+		want  []string
+	}{
+		{"a folder named twice gives its files once and no error", []string{".", "."}, []string{"Dockerfile", "sub/Dockerfile"}},
+		{"a folder inside a folder named before gives no error", []string{".", "sub"}, []string{"Dockerfile", "sub/Dockerfile"}},
+		{"a folder named after its only Dockerfile gives no error", []string{"sub/Dockerfile", "sub"}, []string{"sub/Dockerfile"}},
+		{"a folder named with and without a trailing slash gives no error", []string{"sub", "sub/"}, []string{"sub/Dockerfile"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeTree(t, root, []string{"Dockerfile", "sub/Dockerfile"})
+			var paths []string
+			for _, p := range tt.paths {
+				path := filepath.Join(root, filepath.FromSlash(p))
+				if strings.HasSuffix(p, "/") {
+					path += string(filepath.Separator)
+				}
+				paths = append(paths, path)
+			}
+			got, errs := discover(paths)
+			var rel []string
+			for _, f := range got {
+				r, _ := filepath.Rel(root, f)
+				rel = append(rel, filepath.ToSlash(r))
+			}
+			if len(errs) > 0 || !slices.Equal(rel, tt.want) {
+				t.Errorf("got %q, want %q (errors %v)", rel, tt.want, errs)
+			}
+		})
+	}
+}

@@ -340,12 +340,11 @@ func (w *folderWalk) firstTime(p, abs string, link bool) bool {
 		return w.once.first(w.realRoot + abs[len(w.absRoot):])
 	}
 	key := realPath(p)
-	if !w.once.all {
-		// A symlink to a file this walk gives by itself is passed over, whichever of
-		// the two comes first: no key is kept for the files that are not symlinks.
-		if rel, ok := relUnder(w.realRoot, key); ok && w.walkGives(rel) {
-			return false
-		}
+	// A symlink to a file this walk gives by itself is passed over, whichever of the
+	// two comes first and however many paths are named (the file is given under its
+	// own name).
+	if rel, ok := relUnder(w.realRoot, key); ok && w.walkGives(rel) {
+		return false
 	}
 	return w.once.first(key)
 }

@@ -204,3 +204,48 @@ func TestWalkFolderOfFilesGivenBeforeIsNotEmpty(t *testing.T) {
 		})
 	}
 }
+
+// A symlink to a Dockerfile that the walk gives by itself is passed over whether one
+// path is named or several.
+func TestWalkSymlinksWithOneOrSeveralPaths(t *testing.T) {
+	tests := []struct {
+		name  string
+		links map[string]string // link -> target, in the folder "tree"
+		want  []string          // what the walk of "tree" gives
+	}{
+		{"a symlink sorting before its target is passed over", map[string]string{"Dockerfile.a": "Dockerfile.b"}, []string{"Dockerfile.b"}},
+		{"a symlink sorting after its target is passed over", map[string]string{"Dockerfile.c": "Dockerfile.b"}, []string{"Dockerfile.b"}},
+	}
+	for _, tt := range tests {
+		for _, other := range []bool{false, true} {
+			name := tt.name + " with one path named"
+			if other {
+				name = tt.name + " with another path named after it"
+			}
+			t.Run(name, func(t *testing.T) {
+				root := t.TempDir()
+				writeTree(t, root, []string{"tree/Dockerfile.b", "other/Dockerfile"})
+				tree := filepath.Join(root, "tree")
+				for link, target := range tt.links {
+					if err := os.Symlink(target, filepath.Join(tree, link)); err != nil {
+						t.Skip("no symlinks here:", err)
+					}
+				}
+				paths := []string{tree}
+				if other {
+					paths = append(paths, filepath.Join(root, "other"))
+				}
+				got, errs := discover(paths)
+				var rel []string
+				for _, f := range got {
+					if r, err := filepath.Rel(tree, f); err == nil && !strings.HasPrefix(r, "..") {
+						rel = append(rel, filepath.ToSlash(r))
+					}
+				}
+				if len(errs) > 0 || !slices.Equal(rel, tt.want) {
+					t.Errorf("got %q, want %q (errors %v)", rel, tt.want, errs)
+				}
+			})
+		}
+	}
+}

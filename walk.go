@@ -333,18 +333,22 @@ func listsGitignore(entries []fs.DirEntry) bool {
 // firstTime reports whether the Dockerfile found at p (abs: absolute) is not a file
 // given before.
 func (w *folderWalk) firstTime(p, abs string, link bool) bool {
+	own := w.realRoot + abs[len(w.absRoot):] // the key of the path itself
 	if !link {
 		if !w.once.all {
 			return true // one folder named: only a symlink reaches a file twice
 		}
-		return w.once.first(w.realRoot + abs[len(w.absRoot):])
+		return w.once.first(own)
 	}
 	key := realPath(p)
 	// A symlink to a file this walk gives by itself is passed over, whichever of the
-	// two comes first and however many paths are named (the file is given under its
-	// own name).
-	if rel, ok := relUnder(w.realRoot, key); ok && w.walkGives(rel) {
-		return false
+	// two comes first and however many paths are named. One that resolves to nothing
+	// (dangling, a loop) keeps its own path as its key: it is no other file, and
+	// reading it says what is wrong.
+	if key != own {
+		if rel, ok := relUnder(w.realRoot, key); ok && w.walkGives(rel) {
+			return false
+		}
 	}
 	return w.once.first(key)
 }

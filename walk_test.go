@@ -206,7 +206,8 @@ func TestWalkFolderOfFilesGivenBeforeIsNotEmpty(t *testing.T) {
 }
 
 // A symlink to a Dockerfile that the walk gives by itself is passed over whether one
-// path is named or several.
+// path is named or several; a symlink that resolves to nothing is given, so that
+// reading it reports what is wrong, whether one path is named or several.
 func TestWalkSymlinksWithOneOrSeveralPaths(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -215,6 +216,9 @@ func TestWalkSymlinksWithOneOrSeveralPaths(t *testing.T) {
 	}{
 		{"a symlink sorting before its target is passed over", map[string]string{"Dockerfile.a": "Dockerfile.b"}, []string{"Dockerfile.b"}},
 		{"a symlink sorting after its target is passed over", map[string]string{"Dockerfile.c": "Dockerfile.b"}, []string{"Dockerfile.b"}},
+		{"a dangling symlink is given", map[string]string{"Dockerfile.a": "missing"}, []string{"Dockerfile.a", "Dockerfile.b"}},
+		{"a symlink to itself is given", map[string]string{"Dockerfile.a": "Dockerfile.a"}, []string{"Dockerfile.a", "Dockerfile.b"}},
+		{"two symlinks to each other are both given", map[string]string{"Dockerfile.a": "Dockerfile.z", "Dockerfile.z": "Dockerfile.a"}, []string{"Dockerfile.a", "Dockerfile.b", "Dockerfile.z"}},
 	}
 	for _, tt := range tests {
 		for _, other := range []bool{false, true} {

@@ -213,3 +213,66 @@ func TestDiscoverNamedIgnoredFolder(t *testing.T) {
 		t.Errorf("--no-ignore: %q %v", rel(files), errs)
 	}
 }
+
+// A repository the walk enters from a folder above it has its own ignore rules, as git
+// reads them inside it: its .gitignore files and info/exclude apply to its files, and
+// the rules of the folders above it do not.
+func TestWalkReadsTheRulesOfARepositoryBelowTheRoot(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string // "->target" makes a symlink
+		walk  string            // the folder named, below the temporary folder
+		want  []string
+	}{
+		{"a repository in a folder that is none has its .gitignore read", map[string]string{
+			"repo/.git/HEAD": "", "repo/.gitignore": "build/\n", "repo/build/Dockerfile": "", "repo/src/Dockerfile": "",
+		}, ".", []string{"repo/src/Dockerfile"}},
+		{"a repository in a folder that is none has its info/exclude read", map[string]string{
+			"repo/.git/info/exclude": "gen/\n", "repo/gen/Dockerfile": "", "repo/src/Dockerfile": "",
+		}, ".", []string{"repo/src/Dockerfile"}},
+		{"a worktree's or submodule's .git file marks a repository too", map[string]string{
+			"sub/.git": "gitdir: ../elsewhere\n", "sub/.gitignore": "*.dev\n", "sub/Dockerfile": "", "sub/Dockerfile.dev": "",
+		}, ".", []string{"sub/Dockerfile"}},
+		{"a repository inside another one is not ruled by the outer .gitignore", map[string]string{
+			".git/HEAD": "", ".gitignore": "*.dev\n", "Dockerfile.dev": "", "inner/.git/HEAD": "", "inner/Dockerfile.dev": "",
+		}, ".", []string{"inner/Dockerfile.dev"}},
+		{"the outer rules apply again after the walk leaves the inner repository", map[string]string{
+			".git/HEAD": "", ".gitignore": "*.dev\n", "a/.git/HEAD": "", "a/.gitignore": "x/\n", "a/x/Dockerfile": "", "b/x/Dockerfile": "", "b/Dockerfile.dev": "",
+		}, ".", []string{"b/x/Dockerfile"}},
+		{"a symlink to a file a repository below ignores is given", map[string]string{
+			"repo/.git/HEAD": "", "repo/.gitignore": "build/\n", "repo/build/Dockerfile": "", "a.dockerfile": "->repo/build/Dockerfile",
+		}, ".", []string{"a.dockerfile"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			if repoRoot(root) != "" {
+				t.Skip("the temporary folder is inside a repository")
+			}
+			for name, content := range tt.files {
+				p := filepath.Join(root, filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if target, ok := strings.CutPrefix(content, "->"); ok {
+					if err := os.Symlink(filepath.FromSlash(target), p); err != nil {
+						t.Skip("no symlinks here:", err)
+					}
+					continue
+				}
+				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			files, errs := discover([]string{filepath.Join(root, filepath.FromSlash(tt.walk))})
+			var got []string
+			for _, f := range files {
+				r, _ := filepath.Rel(root, f)
+				got = append(got, filepath.ToSlash(r))
+			}
+			if len(errs) > 0 || !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q (errors %v)", got, tt.want, errs)
+			}
+		})
+	}
+}

@@ -231,8 +231,18 @@ func (w *folderWalk) dir(path, abs string) bool {
 	for _, d := range entries {
 		w.listing.entry(abs, d)
 	}
-	if !top && w.ign != nil && listsGitignore(entries) && w.ign.push(abs) {
-		defer w.ign.pop()
+	if !top && w.ign != nil {
+		switch {
+		case lists(entries, ".git"):
+			// A repository below the root (a checkout in a folder of several, a
+			// submodule) has its own rules, as git reads them inside it: its
+			// info/exclude and .gitignore files, not those of the folders above it.
+			outer := w.ign
+			w.ign = newIgnoreStack(abs)
+			defer func() { w.ign = outer }()
+		case lists(entries, ".gitignore") && w.ign.push(abs):
+			defer w.ign.pop()
+		}
 	}
 	for _, d := range entries {
 		name := d.Name()
@@ -321,9 +331,11 @@ func keyByte(name string, i int, dir bool) int {
 	return -1
 }
 
-func listsGitignore(entries []fs.DirEntry) bool {
+// lists reports whether a folder's entries hold name: a .gitignore file, or a .git
+// (a folder, or a file in a worktree or submodule).
+func lists(entries []fs.DirEntry, name string) bool {
 	for _, d := range entries {
-		if d.Name() == ".gitignore" && !d.IsDir() {
+		if d.Name() == name && (name == ".git" || !d.IsDir()) {
 			return true
 		}
 	}
@@ -371,7 +383,11 @@ func (w *folderWalk) walkGives(rel string) bool {
 		if vcsDirs[part] || !w.opts.noIgnore && (skipDirs[part] || ign.ignored(abs, true)) {
 			return false
 		}
-		ign.push(abs)
+		if _, err := os.Lstat(filepath.Join(abs, ".git")); ign != nil && err == nil {
+			ign = newIgnoreStack(abs) // a repository's own rules, as in dir
+		} else {
+			ign.push(abs)
+		}
 	}
 	return false
 }

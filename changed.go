@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,7 +249,35 @@ func changedSince(ctx context.Context, ref string, pathspecs []string, opts walk
 		files = append(files, rel)
 	}
 	sort.Strings(files)
-	return files, nil
+	return givenOnce(files), nil
+}
+
+// givenOnce drops from files (sorted) the paths to a file that another path of the list
+// gives already, as a walk does (discoverWith): a symlink to a file the list has under
+// its own name, a second symlink to one file. Given twice, a file's fix was printed
+// twice by --diff and its second -w write failed.
+func givenOnce(files []string) []string {
+	isLink := func(f string) bool {
+		fi, err := os.Lstat(f)
+		return err == nil && fi.Mode()&fs.ModeSymlink != 0
+	}
+	own := map[string]bool{} // the keys of the files listed under their own names
+	for _, f := range files {
+		if !isLink(f) {
+			own[realPath(f)] = true
+		}
+	}
+	seen := map[string]bool{}
+	out := files[:0]
+	for _, f := range files {
+		key := realPath(f)
+		if seen[key] || isLink(f) && own[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, f)
+	}
+	return out
 }
 
 // wantedChange reports whether a changed path (slash-separated, from the repository

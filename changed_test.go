@@ -188,3 +188,64 @@ func TestSplitPathList(t *testing.T) {
 		t.Errorf("NUL: %q", got)
 	}
 }
+
+// A file that changed paths reach more than once (a symlink and its target, two
+// symlinks to it) is given once, as a walk gives it: under its own name when that is
+// among the changes, else under the first path. Twice, --diff printed its fix twice
+// and -w failed on the second write ("changed on disk since it was read", exit 2).
+func TestChangedSinceGivesAFileReachedTwiceOnce(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string // regular files
+		links map[string]string // symlink -> target
+		want  []string
+	}{
+		{
+			name:  "a symlink sorting before its target is passed over for the target",
+			files: map[string]string{"b.Dockerfile": "FROM a\n"},
+			links: map[string]string{"a.Dockerfile": "b.Dockerfile"},
+			want:  []string{"b.Dockerfile"},
+		},
+		{
+			name:  "a symlink sorting after its target is passed over for the target",
+			files: map[string]string{"b.Dockerfile": "FROM a\n"},
+			links: map[string]string{"c.Dockerfile": "b.Dockerfile"},
+			want:  []string{"b.Dockerfile"},
+		},
+		{
+			name:  "two symlinks to one file that is no Dockerfile give it once",
+			files: map[string]string{"shared/df.txt": "FROM a\n"},
+			links: map[string]string{"x/Dockerfile": "../shared/df.txt", "y/Dockerfile": "../shared/df.txt"},
+			want:  []string{"x/Dockerfile"},
+		},
+		{
+			name:  "a dangling symlink is still given, for its read to say what is wrong",
+			files: map[string]string{"b.Dockerfile": "FROM a\n"},
+			links: map[string]string{"a.Dockerfile": "missing"},
+			want:  []string{"a.Dockerfile", "b.Dockerfile"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newGitRepo(t)
+			r.write(map[string]string{"README": "x\n"})
+			r.git("add", "-A")
+			r.git("commit", "-qm", "base")
+			r.write(tt.files)
+			for link, target := range tt.links {
+				p := filepath.Join(r.root, filepath.FromSlash(link))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(target, p); err != nil {
+					t.Skip("no symlinks here:", err)
+				}
+			}
+			t.Chdir(r.root)
+			got, err := changedSince(context.Background(), "HEAD", nil, walkOptions{})
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}

@@ -25,8 +25,9 @@ var ErrChangedOnDisk = errors.New("file changed on disk since it was read; not o
 // match syscall.EISDIR.
 var ErrNotRegular = errors.New("not a regular file")
 
-// ErrReadOnly is returned for a file without write permission: renaming a new file
-// over it would work (the folder is writable), but its owner said not to change it.
+// ErrReadOnly is returned for a file without write permission (no owner write bit, or
+// none for the user running dfix): renaming a new file over it would work (the folder
+// is writable), but its owner said not to change it.
 var ErrReadOnly = errors.New("file is read-only; not overwritten")
 
 // tempPattern is the name pattern of the temporary files WriteFile creates
@@ -269,7 +270,9 @@ func (w Writer) Stage(s *Snapshot, data []byte) (st *Staged, err error) {
 			return f, nil
 		}
 	}
-	if s.Mode.Perm()&0o200 == 0 {
+	// The owner's bit for root, whom the permission bits do not stop; the user's
+	// permission for anybody else: a rename would replace a file they may not write.
+	if s.Mode.Perm()&0o200 == 0 || !mayWrite(s.Target) {
 		return nil, fmt.Errorf("%s: %w", s.Path, ErrReadOnly)
 	}
 	f, err := create(filepath.Dir(s.Target), tempPattern)

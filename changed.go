@@ -131,13 +131,14 @@ func firstN(list []string, n int) []string {
 
 // gitOutput runs git in a folder and returns its standard output. Paths come out as
 // they are (no quoting) and relative to the repository root, whatever the user's
-// configuration says.
+// configuration says; paths given to it are paths, not pathspecs (a folder named
+// ":x" or "a*" is that folder alone).
 func gitOutput(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotePath=false", "-c", "diff.relative=false"}, args...)...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
+	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C", "GIT_LITERAL_PATHSPECS=1")
 	out, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError

@@ -249,3 +249,38 @@ func TestChangedSinceGivesAFileReachedTwiceOnce(t *testing.T) {
 		})
 	}
 }
+
+// PATHs limit --changed-since to the files and folders of those names, as they limit a
+// walk: git reads none of them as a pathspec with magic or wildcards.
+func TestChangedSinceTakesPathsLiterally(t *testing.T) {
+	tests := []struct {
+		name string
+		path string
+		want []string
+	}{
+		{"a folder whose name starts with a colon is that folder", ":odd", []string{filepath.FromSlash(":odd/Dockerfile")}},
+		{"a folder whose name has a wildcard is that folder alone", "a*", []string{filepath.FromSlash("a*/Dockerfile")}},
+		{"a folder whose name has brackets is that folder alone", "b[12]", []string{filepath.FromSlash("b[12]/Dockerfile")}},
+	}
+	r := newGitRepo(t)
+	r.write(map[string]string{"README": "x\n"})
+	r.git("add", "-A")
+	r.git("commit", "-qm", "base")
+	const df = "FROM alpine\n"
+	r.write(map[string]string{
+		":odd/Dockerfile": df, "odd/Dockerfile": df,
+		"a*/Dockerfile": df, "ab/Dockerfile": df, "a*b/Dockerfile": df,
+		"b[12]/Dockerfile": df, "b1/Dockerfile": df,
+	})
+	r.git("add", "-A")
+	r.git("commit", "-qm", "odd names")
+	t.Chdir(r.root)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := changedSince(context.Background(), "HEAD~1", []string{tt.path}, walkOptions{})
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("under %q: got %q, %v; want %q", tt.path, got, err, tt.want)
+			}
+		})
+	}
+}

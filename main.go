@@ -155,6 +155,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			defer stopProfile()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if cfg.mode == modeWrite {
+				// A reader of the report that goes away (dfix -w . | head) must not kill
+				// dfix between its writes: with SIGPIPE caught (and dropped), a write to
+				// standard output fails instead, and every file is still fixed. (Caught,
+				// not ignored: an ignored signal would stay ignored in git and docker.)
+				sigpipe := make(chan os.Signal, 1)
+				signal.Notify(sigpipe, syscall.SIGPIPE)
+				defer signal.Stop(sigpipe)
+			}
 			code = cfg.runPaths(ctx, c.Args().Slice())
 			return nil
 		},

@@ -384,3 +384,88 @@ func TestInterruptLeavesEveryFileOriginalOrFixed(t *testing.T) {
 		})
 	}
 }
+
+// TestClosedOutputStillWritesEveryFile runs `dfix -w` over a tree whose files keep
+// findings to print, with standard output a pipe whose reader stops after the first
+// line (`dfix -w . | head -1`): the writes do not depend on anybody reading the report,
+// so every file is fixed and no temporary file is left. SIGPIPE used to kill dfix in
+// the middle of the batch, leaving the files staged for writing as .dfix-*.tmp litter
+// and most of the tree unfixed.
+func TestClosedOutputStillWritesEveryFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGPIPE on Windows")
+	}
+	bin, err := exec.LookPath("dfix") // the test binary as dfix, put on PATH by testscript.Main
+	if err != nil {
+		t.Fatalf("dfix not on PATH: %v", err)
+	}
+	rules, err := fix.Select(fix.Rules(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"a reader that stops after the first line leaves every file fixed", []string{"-w"}},
+		{"a reader that stops after the first line leaves every file fixed with one job", []string{"-w", "-j", "1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			const n = 600
+			paths := make([]string, n)
+			want := make([][]byte, n)
+			for i := range n {
+				paths[i] = filepath.Join(dir, fmt.Sprintf("d%02d", i/20), fmt.Sprintf("s%02d", i%20), "Dockerfile")
+				// An unsafe finding stays: each file prints a line with -w.
+				orig := fmt.Appendf(nil, "FROM debian:12\nRUN apt-get install -y curl%d\nCMD ./run-%d --port %d\n", i, i, 8000+i)
+				res, err := fix.Run(paths[i], orig, fix.Options{Rules: rules})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !res.Changed() {
+					t.Fatalf("generated file %d is not fixable: %q", i, orig)
+				}
+				want[i] = res.Output
+				if err := os.MkdirAll(filepath.Dir(paths[i]), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(paths[i], orig, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, append(tt.args, dir)...)
+			cmd.Env = append(os.Environ(), "NO_COLOR=1")
+			var stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = w, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			line := make([]byte, 1)
+			for line[0] != '\n' { // the first line, then the reader is gone
+				if _, err := r.Read(line); err != nil {
+					t.Fatalf("reading dfix's output: %v\nstderr:\n%s", err, stderr.String())
+				}
+			}
+			r.Close()
+			err = cmd.Wait()
+			t.Logf("dfix: %v", err)
+			assertNoTemp(t, dir)
+			unfixed := 0
+			for i, p := range paths {
+				if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, want[i]) {
+					unfixed++
+				}
+			}
+			if unfixed > 0 {
+				t.Errorf("%d of %d files not fixed\nstderr:\n%s", unfixed, n, stderr.String())
+			}
+		})
+	}
+}

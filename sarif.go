@@ -120,8 +120,8 @@ func writeSARIF(w io.Writer, records []findingRecord) error {
 		Results:    []sarifResult{},
 	}
 	for _, r := range records {
-		if r.Fixed {
-			continue // fixed in place: nothing left to show
+		if r.Fixed || r.Ignored {
+			continue // fixed in place, or turned off by a comment --add-ignore wrote: nothing left to show
 		}
 		res := sarifResult{
 			RuleID: r.Rule, RuleIndex: index[r.Rule], Level: "warning",
@@ -159,7 +159,7 @@ func writeSARIF(w io.Writer, records []findingRecord) error {
 
 // writeGitHub prints a GitHub Actions workflow annotation.
 func writeGitHub(w io.Writer, r findingRecord) {
-	if r.Fixed {
+	if r.Fixed || r.Ignored {
 		return
 	}
 	msg := r.Message

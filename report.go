@@ -282,8 +282,9 @@ func (rp *reporter) finish() int {
 			return exitError
 		}
 	case cfg.format == "github":
+		paths := repoPaths{}
 		for _, r := range rp.records {
-			writeGitHub(cfg.stdout, r)
+			writeGitHub(cfg.stdout, paths, r)
 		}
 	case cfg.format == "markdown":
 		rp.writeMarkdown(cfg.stdout)

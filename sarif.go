@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix"
@@ -107,6 +109,62 @@ func sarifRules(rules []*fix.Rule) []sarifRule {
 	return out
 }
 
+// repoPaths gives a file's path from the root of its git repository, as code scanning
+// and the Actions runner read the paths of results and annotations (relative ones from
+// the root of the repository, not from the folder dfix runs in). It caches the root of
+// each folder.
+type repoPaths map[string]string // folder (absolute) -> its repository root ("" outside one)
+
+// rel returns the slash-separated path of p (a record's path) from its repository's
+// root, and false, with p as given, when p is not in a repository.
+func (rp repoPaths) rel(p string) (string, bool) {
+	if p == "-" || p == "" {
+		return p, false
+	}
+	abs, err := filepath.Abs(filepath.FromSlash(p))
+	if err != nil {
+		return p, false
+	}
+	dir := filepath.Dir(abs)
+	root, ok := rp[dir]
+	if !ok {
+		root = repoRoot(dir)
+		rp[dir] = root
+	}
+	if root == "" {
+		return p, false
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p, false
+	}
+	return filepath.ToSlash(rel), true
+}
+
+// sarifURI is a SARIF artifact uri: a valid URI reference (RFC 3986), relative to the
+// repository root where the file is in one, else as given, an absolute path as a file
+// URI.
+func (rp repoPaths) sarifURI(p string) string {
+	rel, ok := rp.rel(p)
+	if !ok && (filepath.IsAbs(filepath.FromSlash(p)) || strings.HasPrefix(p, "/")) {
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p // C:/x: file:///C:/x
+		}
+		return "file://" + escapeURIPath(p)
+	}
+	return escapeURIPath(rel)
+}
+
+// escapeURIPath percent-encodes each segment of a slash-separated path, ':' too, so
+// that no first segment reads as a scheme.
+func escapeURIPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
+	}
+	return strings.Join(segs, "/")
+}
+
 func writeSARIF(w io.Writer, records []findingRecord) error {
 	rules := fix.Rules()
 	index := map[string]int{}
@@ -119,15 +177,17 @@ func writeSARIF(w io.Writer, records []findingRecord) error {
 		ColumnKind: "unicodeCodePoints",
 		Results:    []sarifResult{},
 	}
+	paths := repoPaths{}
 	for _, r := range records {
 		if r.Fixed || r.Ignored {
 			continue // fixed in place, or turned off by a comment --add-ignore wrote: nothing left to show
 		}
+		uri := paths.sarifURI(r.Path)
 		res := sarifResult{
 			RuleID: r.Rule, RuleIndex: index[r.Rule], Level: "warning",
 			Message: sarifText{r.Message},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifact{URI: r.Path},
+				ArtifactLocation: sarifArtifact{URI: uri},
 				Region:           sarifRegion{r.Line, r.Column, r.EndLine, r.EndColumn},
 			}}},
 		}
@@ -135,7 +195,7 @@ func writeSARIF(w io.Writer, records []findingRecord) error {
 			res.Message.Text += " (" + r.Help + ")"
 		}
 		if r.Fix != nil && r.Fix.Applicability != fix.DisplayOnly && len(r.Fix.Edits) > 0 {
-			change := sarifArtifactChange{ArtifactLocation: sarifArtifact{URI: r.Path}}
+			change := sarifArtifactChange{ArtifactLocation: sarifArtifact{URI: uri}}
 			for _, e := range r.Fix.Edits {
 				change.Replacements = append(change.Replacements, sarifReplacement{
 					DeletedRegion:   sarifRegion{e.Line, e.Column, e.EndLine, e.EndColumn},
@@ -157,8 +217,9 @@ func writeSARIF(w io.Writer, records []findingRecord) error {
 	})
 }
 
-// writeGitHub prints a GitHub Actions workflow annotation.
-func writeGitHub(w io.Writer, r findingRecord) {
+// writeGitHub prints a GitHub Actions workflow annotation; the runner reads a relative
+// file path from the repository root.
+func writeGitHub(w io.Writer, paths repoPaths, r findingRecord) {
 	if r.Fixed || r.Ignored {
 		return
 	}
@@ -167,7 +228,13 @@ func writeGitHub(w io.Writer, r findingRecord) {
 		msg += " (" + r.Help + ")"
 	}
 	fmt.Fprintf(w, "::warning file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s::%s\n",
-		ghProperty(r.Path), r.Line, r.Column, r.EndLine, r.EndColumn, ghProperty("dfix "+r.Rule), ghData(msg))
+		ghProperty(ghPath(paths, r.Path)), r.Line, r.Column, r.EndLine, r.EndColumn, ghProperty("dfix "+r.Rule), ghData(msg))
+}
+
+// ghPath is an annotation's file: from the repository root, or as given outside one.
+func ghPath(paths repoPaths, p string) string {
+	rel, _ := paths.rel(p)
+	return rel
 }
 
 // Escaping as in @actions/core's command.ts.

@@ -57,12 +57,13 @@ func parseCodeOwners(data []byte) []ownerRule {
 // match reports whether the rule applies to rel, a file's slash-separated path from
 // the repository root: the pattern matches the file, or a folder it is in (`/apps/`,
 // `**/logs`, `docs`), except a pattern ending in `/*`, which is for the files right in
-// that folder only (GitHub: `docs/*` owns docs/a.md, not docs/x/b.md).
+// that folder only (GitHub: `docs/*` owns docs/a.md, not docs/x/b.md); with a trailing
+// "/" (`/apps/*/`, `*/`) it is a folder pattern again, whose folders own all they hold.
 func (r ownerRule) match(rel string) bool {
 	if r.pat.match(rel, false) {
 		return true
 	}
-	if strings.HasSuffix(r.pat.glob, "/*") || r.pat.glob == "*" {
+	if !r.pat.dirOnly && (strings.HasSuffix(r.pat.glob, "/*") || r.pat.glob == "*") {
 		return false
 	}
 	segs := strings.Split(rel, "/")

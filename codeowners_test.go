@@ -69,3 +69,29 @@ func TestCodeOwners(t *testing.T) {
 		t.Errorf("no CODEOWNERS: %q %v", owners, known)
 	}
 }
+
+// A trailing "/" makes a pattern a folder's, and a folder's owners own everything in it,
+// however deep: only a pattern ending in "/*" itself (docs/*) is for the files right in
+// the folder.
+func TestCodeOwnersFolderPatterns(t *testing.T) {
+	for _, tc := range []struct {
+		name, codeowners, path, want string
+	}{
+		{"a folder pattern with a wildcard owns the files in the folders it matches", "* @all\n/apps/*/ @apps\n", "apps/web/Dockerfile", "@apps"},
+		{"a folder pattern with a wildcard owns the files deeper down too", "* @all\n/apps/*/ @apps\n", "apps/web/x/Dockerfile", "@apps"},
+		{"a folder pattern with a wildcard does not own the files beside the folders", "* @all\n/apps/*/ @apps\n", "apps/Dockerfile", "@all"},
+		{"a pattern ending in /* owns the files right in the folder", "* @all\ndocs/* @docs\n", "docs/Dockerfile", "@docs"},
+		{"a pattern ending in /* does not own the files of a subfolder", "* @all\ndocs/* @docs\n", "docs/x/Dockerfile", "@all"},
+		{"*/ owns the files in any folder", "* @all\n*/ @sub\n", "a/Dockerfile", "@sub"},
+		{"*/ does not own the files at the root", "* @all\n*/ @sub\n", "Dockerfile", "@all"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeFiles(t, root, map[string]string{".git/HEAD": "", "CODEOWNERS": tc.codeowners})
+			owners, known := (&codeOwners{}).ownersOf(filepath.Join(root, filepath.FromSlash(tc.path)))
+			if !known || strings.Join(owners, " ") != tc.want {
+				t.Errorf("%s: owners %q (known %v), want %q", tc.path, owners, known, tc.want)
+			}
+		})
+	}
+}

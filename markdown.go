@@ -189,7 +189,7 @@ func (rp *reporter) writeMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(align, "|"))
 		var lefts []string
 		for _, f := range g.files {
-			row := []string{mdCode(f.path), fmt.Sprint(len(f.fixes)), fmt.Sprint(len(f.left))}
+			row := []string{mdCell(f.path), fmt.Sprint(len(f.fixes)), fmt.Sprint(len(f.left))}
 			if ignored > 0 {
 				row = append(row, fmt.Sprint(f.ignored))
 			}
@@ -274,7 +274,7 @@ func buildCells(r *verify.Report, written bool) []string {
 	if r.Status == verify.Broken && len(r.Blame) > 0 {
 		var names []string
 		for _, b := range r.Blame {
-			names = append(names, mdCode(b))
+			names = append(names, mdCell(b))
 		}
 		status = "❌ broken by " + strings.Join(names, ", ")
 		if written {
@@ -339,7 +339,7 @@ func (rp *reporter) writeRuleTable(w io.Writer, files []*mdFile, fixedHead strin
 	title := map[string]string{"Fixed": "Fixes", "Fixes": "Fixes", "Fixable": "Fixable findings"}[fixedHead]
 	fmt.Fprintf(w, "\n#### %s per rule\n\n| Rule | %s | Files |\n|---|--:|--:|\n", title, fixedHead)
 	for _, t := range list {
-		fmt.Fprintf(w, "| %s %s | %d | %d |\n", mdCode(t.rule), ruleTitle(t.rule), t.count, t.files)
+		fmt.Fprintf(w, "| %s %s | %d | %d |\n", mdCell(t.rule), ruleTitle(t.rule), t.count, t.files)
 	}
 }
 
@@ -377,11 +377,25 @@ func mdText(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// mdCode writes s as inline code.
+// mdCode writes s as inline code, fenced with more backticks than any run of them in s.
 func mdCode(s string) string {
-	s = strings.NewReplacer("\n", " ", "|", `\|`).Replace(s)
-	if strings.Contains(s, "`") {
-		return "`` " + s + " ``"
+	s = strings.ReplaceAll(s, "\n", " ")
+	longest, run := 0, 0
+	for _, c := range s {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	if longest > 0 {
+		fence := strings.Repeat("`", longest+1)
+		return fence + " " + s + " " + fence
 	}
 	return "`" + s + "`"
 }
+
+// mdCell writes s as inline code in a table cell, where a "|" must be escaped even in
+// code (elsewhere the backslash would show).
+func mdCell(s string) string { return mdCode(strings.ReplaceAll(s, "|", `\|`)) }

@@ -96,12 +96,34 @@ func TestMarkdownEscapes(t *testing.T) {
 	if got := mdText("a | b <x>\nc"); got != `a \| b &lt;x&gt; c` {
 		t.Errorf("mdText: %q", got)
 	}
-	if got := mdCode("we`ird|name"); got != "`` we`ird\\|name ``" {
-		t.Errorf("mdCode: %q", got)
+	if got := mdCell("we`ird|name"); got != "`` we`ird\\|name ``" {
+		t.Errorf("mdCell: %q", got)
 	}
 	var b strings.Builder
 	writeDiffs(&b, []*mdFile{{diff: "--- a/x\n+++ b/x\n+RUN echo ```\n"}})
 	if !strings.Contains(b.String(), "````diff\n") || !strings.Contains(b.String(), "\n````\n") {
 		t.Errorf("a diff with a fence in it:\n%s", b.String())
+	}
+}
+
+// Inline code takes a fence longer than any run of backticks in it, and escapes "|"
+// only in a table cell: in a list item the backslash would show.
+func TestMarkdownInlineCode(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, item, cell string
+	}{
+		{"plain text is in single backticks", "svc/Dockerfile", "`svc/Dockerfile`", "`svc/Dockerfile`"},
+		{"a backtick takes a double fence with spaces", "we`ird", "`` we`ird ``", "`` we`ird ``"},
+		{"two backticks in a row take a triple fence", "we``ird/Dockerfile", "``` we``ird/Dockerfile ```", "``` we``ird/Dockerfile ```"},
+		{"a pipe is escaped in a table cell only", "a|b/Dockerfile:2", "`a|b/Dockerfile:2`", "`a\\|b/Dockerfile:2`"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := mdCode(tc.in); got != tc.item {
+				t.Errorf("mdCode(%q) = %q, want %q", tc.in, got, tc.item)
+			}
+			if got := mdCell(tc.in); got != tc.cell {
+				t.Errorf("mdCell(%q) = %q, want %q", tc.in, got, tc.cell)
+			}
+		})
 	}
 }

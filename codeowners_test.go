@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,6 +92,47 @@ func TestCodeOwnersFolderPatterns(t *testing.T) {
 			owners, known := (&codeOwners{}).ownersOf(filepath.Join(root, filepath.FromSlash(tc.path)))
 			if !known || strings.Join(owners, " ") != tc.want {
 				t.Errorf("%s: owners %q (known %v), want %q", tc.path, owners, known, tc.want)
+			}
+		})
+	}
+}
+
+// In a repository with a CODEOWNERS file every JSON record has an owners list, empty
+// for a file no line owns; without one, records have none.
+func TestJSONRecordOwners(t *testing.T) {
+	const src = "FROM alpine\nCMD echo hi\n"
+	for _, tc := range []struct {
+		name       string
+		codeowners string // "": no CODEOWNERS file
+		want       string // the owners of svc/Dockerfile as JSON, "absent" for none
+	}{
+		{"an owned file lists its owners", "/svc/ @svc\n", `["@svc"]`},
+		{"a file no line owns has an empty list", "/web/ @web\n", `[]`},
+		{"a file in a repository without CODEOWNERS has no owners key", "", "absent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			files := map[string]string{".git/HEAD": "", "svc/Dockerfile": src}
+			if tc.codeowners != "" {
+				files["CODEOWNERS"] = tc.codeowners
+			}
+			writeFiles(t, root, files)
+			t.Chdir(root)
+			code, out, errOut := runDfix("--no-config", "--format", "json", "svc/Dockerfile")
+			if code != exitFindings {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var recs []map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 {
+				t.Fatalf("%v: %s", err, out)
+			}
+			got := "absent"
+			if o, ok := recs[0]["owners"]; ok {
+				got = string(o)
+				got = strings.Join(strings.Fields(got), "")
+			}
+			if got != tc.want {
+				t.Errorf("owners %s, want %s", got, tc.want)
 			}
 		})
 	}

@@ -45,7 +45,7 @@ type findingRecord struct {
 	Fix       *fixRecord `json:"fix"`
 	Fixed     bool       `json:"fixed"`
 	Ignored   bool       `json:"ignored,omitempty"` // turned off by a comment --add-ignore added
-	Owners    []string   `json:"owners,omitempty"`  // from the repository's CODEOWNERS
+	Owners    []string   `json:"owners,omitzero"`   // from the repository's CODEOWNERS: empty for no owner, nil without one
 	rule      *fix.Rule  `json:"-"`
 	diag      fix.Diagnostic
 	doc       *rewrite.Document

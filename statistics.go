@@ -144,6 +144,8 @@ func (rp *reporter) writeStatistics(w io.Writer, format string) error {
 // has a CODEOWNERS file.
 func (rp *reporter) record(path string, doc *rewrite.Document, d fix.Diagnostic, fixed bool) findingRecord {
 	r := record(path, doc, d, fixed)
-	r.Owners, _ = rp.cfg.ownersOf(path)
+	if owners, known := rp.cfg.ownersOf(path); known {
+		r.Owners = append([]string{}, owners...) // [] for a file no line owns
+	}
 	return r
 }

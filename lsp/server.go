@@ -441,31 +441,19 @@ func (s *Server) notification(req *jsonrpc2.Request) {
 }
 
 func (s *Server) cancelRequest(id json.RawMessage) {
-	var key string
-	var n json.Number
-	var str string
-	switch {
-	case json.Unmarshal(id, &n) == nil:
-		key = jsonrpc2.ID{Num: mustUint(n)}.String()
-	case json.Unmarshal(id, &str) == nil:
-		key = jsonrpc2.ID{Str: str, IsString: true}.String()
-	default:
+	// The id is read as the connection read the request's: a string that looks like a
+	// number ("5", as LSP4J sends) is still a string.
+	var rid jsonrpc2.ID
+	if rid.UnmarshalJSON(id) != nil {
 		return
 	}
+	key := rid.String()
 	s.mu.Lock()
 	cancel := s.inflight[key]
 	s.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
-}
-
-func mustUint(n json.Number) uint64 {
-	v, err := n.Int64()
-	if err != nil || v < 0 {
-		return 0
-	}
-	return uint64(v)
 }
 
 // afterInitialized asks the client to watch the configuration files, and for the

@@ -493,30 +493,43 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
-// $/cancelRequest ends a request that is still waiting for dfix.
+// $/cancelRequest ends a request that is still waiting for dfix, whatever the kind of
+// its id: a number, or a string (LSP4J, which JetBrains' LSP client is built on, sends
+// "1", "2"...).
 func TestCancel(t *testing.T) {
-	eng := newTestEngine()
-	eng.block.Store(true)
-	s := start(t, eng)
-	s.initialize(fullCaps(), nil)
-	uri := "file:///work/Dockerfile"
-	s.open(uri, "FROM alpine\nCMD a b\n")
-	id, ch, err := s.c.Send("textDocument/formatting", map[string]any{"textDocument": map[string]any{"uri": uri}, "options": map[string]any{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for eng.runs.Load() < 1 {
-		time.Sleep(time.Millisecond)
-	}
-	if err := s.c.Notify("$/cancelRequest", map[string]any{"id": id}); err != nil {
-		t.Fatal(err)
-	}
-	var re *lsptest.ResponseError
-	if err := s.c.Wait(ch, nil); !errors.As(err, &re) || re.Code != codeRequestCancelled {
-		t.Errorf("cancelled formatting: %v, want code %d", err, codeRequestCancelled)
-	}
-	if code := s.shutdown(); code != 0 {
-		t.Errorf("exit code %d", code)
+	for _, c := range []struct {
+		name string
+		id   any
+	}{
+		{"a request with a number id is cancelled", 41},
+		{"a request with a string id is cancelled", "req-7"},
+		{"a request with a string id that reads as a number is cancelled", "42"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			eng := newTestEngine()
+			eng.block.Store(true)
+			s := start(t, eng)
+			s.initialize(fullCaps(), nil)
+			uri := "file:///work/Dockerfile"
+			s.open(uri, "FROM alpine\nCMD a b\n")
+			ch, err := s.c.SendID(c.id, "textDocument/formatting", map[string]any{"textDocument": map[string]any{"uri": uri}, "options": map[string]any{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for eng.runs.Load() < 1 {
+				time.Sleep(time.Millisecond)
+			}
+			if err := s.c.Notify("$/cancelRequest", map[string]any{"id": c.id}); err != nil {
+				t.Fatal(err)
+			}
+			var re *lsptest.ResponseError
+			if err := s.c.Wait(ch, nil); !errors.As(err, &re) || re.Code != codeRequestCancelled {
+				t.Errorf("cancelled formatting: %v, want code %d", err, codeRequestCancelled)
+			}
+			if code := s.shutdown(); code != 0 {
+				t.Errorf("exit code %d", code)
+			}
+		})
 	}
 }
 

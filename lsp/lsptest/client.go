@@ -196,10 +196,23 @@ func (c *Client) Send(method string, params any) (int, chan Message, error) {
 	c.mu.Lock()
 	c.nextID++
 	id := c.nextID
-	ch := make(chan Message, 1)
-	c.pending[strconv.Itoa(id)] = ch
 	c.mu.Unlock()
-	return id, ch, c.write(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+	ch, err := c.SendID(id, method, params)
+	return id, ch, err
+}
+
+// SendID sends a request with the given id (a number or a string, as some clients
+// use) without waiting.
+func (c *Client) SendID(id any, method string, params any) (chan Message, error) {
+	key, err := json.Marshal(id)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan Message, 1)
+	c.mu.Lock()
+	c.pending[string(key)] = ch
+	c.mu.Unlock()
+	return ch, c.write(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
 }
 
 // Wait waits for the answer of a request sent with Send and decodes its result.

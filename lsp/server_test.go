@@ -584,6 +584,68 @@ func TestSettingsAndReload(t *testing.T) {
 	s.shutdown()
 }
 
+// Neovim encodes an empty Lua table as a JSON array: the documented nvim-lspconfig setup
+// (`settings = { dfix = {} }`) sends {"dfix": []}. That is no settings, not an error.
+func TestEmptyLuaTableSettings(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		options any                                                 // initializationOptions
+		send    func(s *session)                                    // after initialized
+		answer  func(json.RawMessage) (any, *lsptest.ResponseError) // workspace/configuration
+	}{
+		{name: "initializationOptions with an empty dfix section are no settings",
+			options: map[string]any{"dfix": []any{}}},
+		{name: "initializationOptions that are an empty array are no settings",
+			options: []any{}},
+		{name: "didChangeConfiguration with an empty dfix section resets the settings",
+			options: map[string]any{"unsafeFixes": true},
+			send: func(s *session) {
+				_ = s.c.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"dfix": []any{}}})
+			}},
+		{name: "a workspace/configuration answer that is an empty array is no settings",
+			answer: func(json.RawMessage) (any, *lsptest.ResponseError) { return []any{[]any{}}, nil }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			eng := newTestEngine()
+			s := start(t, eng)
+			caps := fullCaps()
+			if c.answer != nil {
+				caps["workspace"].(map[string]any)["configuration"] = true
+				s.c.Handlers["workspace/configuration"] = c.answer
+			}
+			n := eng.configured.Load()
+			s.initialize(caps, c.options)
+			if c.send != nil {
+				c.send(s)
+			}
+			want := n + 2 // at initialize, then the change or the answer
+			if c.send == nil && c.answer == nil {
+				want = n + 1
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for eng.configured.Load() < want && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			// A bad setting after them: its message must be the first one.
+			_ = s.c.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"dfix": map[string]any{"unknownKey": 1}}})
+			raw, err := s.c.WaitNotification("window/showMessage", 0, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(raw), "unknownKey") {
+				t.Errorf("an error was shown for empty settings: %s", raw)
+			}
+			if got := eng.configured.Load(); got != want {
+				t.Errorf("Configure called %d times, want %d", got-n, want-n)
+			}
+			if st, _ := eng.settings.Load().(Settings); !isZeroSettings(st) {
+				t.Errorf("settings %+v, want none", st)
+			}
+			s.shutdown()
+		})
+	}
+}
+
 // A client without code action literals gets commands that apply the same edits.
 func TestCodeActionCommands(t *testing.T) {
 	s := start(t, newTestEngine())

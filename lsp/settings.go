@@ -38,12 +38,14 @@ type Settings struct {
 var editorOnly = []string{"path", "trace", "enable", "serverPath"}
 
 // parseSettings reads settings sent by the client. They may come as the section
-// itself or wrapped in {"dfix": {...}}; null means none. Unknown keys are an error
-// (a misspelt setting should not be silently ignored).
+// itself or wrapped in {"dfix": {...}}; null means none, and so does an empty array
+// (Neovim's JSON for an empty Lua table: `settings = { dfix = {} }`). Unknown keys
+// are an error (a misspelt setting should not be silently ignored).
 func parseSettings(raw json.RawMessage) (Settings, error) {
 	var s Settings
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	var arr []json.RawMessage
+	if len(raw) == 0 || string(raw) == "null" || raw[0] == '[' && json.Unmarshal(raw, &arr) == nil && len(arr) == 0 {
 		return s, nil
 	}
 	var obj map[string]json.RawMessage

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,16 +58,22 @@ func (s *Server) diagnostics(a *analysis, out outcome) []Diagnostic {
 // errorDiagnostic is the one diagnostic of a document dfix cannot read: at the line
 // the parser names (the first line when it names none), or a configuration error.
 func errorDiagnostic(a *analysis, err error) Diagnostic {
-	line := 0
+	off := 0
 	msg := err.Error()
 	var pe *rewrite.ParseError
 	if errors.As(err, &pe) {
 		msg = "cannot parse the Dockerfile: " + pe.Err.Error()
-		if pe.Line > 0 {
-			line = pe.Line - 1
+		// The parser's line n starts after its (n-1)th LF: it takes no lone CR for a
+		// line break, where the editor does.
+		for n := 1; n < pe.Line; n++ {
+			i := bytes.IndexByte(a.text[off:], '\n')
+			if i < 0 {
+				break
+			}
+			off += i + 1
 		}
 	}
-	line = min(line, len(a.lines.starts)-1)
+	line := a.lines.lineOf(off)
 	start := a.lines.starts[line]
 	return Diagnostic{Range: a.lines.Range(start, a.lines.contentEnd(line)), Severity: SeverityError,
 		Source: "dfix", Message: msg}

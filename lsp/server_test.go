@@ -445,6 +445,36 @@ func TestParseErrorDiagnostic(t *testing.T) {
 	s.shutdown()
 }
 
+// The parser counts lines as BuildKit does (a lone CR breaks none), the editor as the
+// protocol does (a lone CR is a line break): the error lands on the parser's line as
+// the editor numbers it.
+func TestParseErrorDiagnosticLine(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		line       int // 0-based, in the editor's lines: the RUN <<EOF line
+	}{
+		{"the error is on its line in a file with LF line endings", "FROM alpine\nRUN true\nRUN <<EOF\necho\n", 2},
+		{"the error is on its line in a file with CRLF line endings", "FROM alpine\r\nRUN true\r\nRUN <<EOF\r\necho\r\n", 2},
+		{"the error is on its line after a lone CR, a line break to the editor only", "FROM alpine\rRUN true\nRUN <<EOF\necho\n", 2},
+		{"the error is on its line after CR CR LF, two line breaks to the editor", "FROM alpine\r\r\nRUN true\r\r\nRUN <<EOF\r\r\necho\r\r\n", 4},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := start(t, newTestEngine())
+			s.initialize(fullCaps(), nil)
+			uri := "file:///work/Dockerfile"
+			s.open(uri, c.text)
+			res := s.diagnostics(uri, 1)
+			if len(res.Diagnostics) != 1 {
+				t.Fatalf("want one diagnostic, got %+v", res.Diagnostics)
+			}
+			if g := res.Diagnostics[0]; g.Range.Start.Line != c.line || g.Range.End.Line != c.line {
+				t.Errorf("diagnostic %q on lines %d-%d, want %d", g.Message, g.Range.Start.Line, g.Range.End.Line, c.line)
+			}
+			s.shutdown()
+		})
+	}
+}
+
 // Requests before initialize and after shutdown are refused; exit without shutdown
 // ends the server with 1.
 func TestLifecycle(t *testing.T) {

@@ -14,7 +14,7 @@ type document struct {
 	languageID string
 	current    *analysis   // of the latest text; replaced on every change
 	timer      *time.Timer // the pending diagnostics run
-	publishMu  sync.Mutex  // publications of one document go out one at a time
+	publishMu  *sync.Mutex // publications for its URI go out one at a time (Server.publishing)
 }
 
 // analysis is one version of a document's text and what dfix makes of it, each
@@ -92,7 +92,12 @@ func (s *Server) didOpen(p DidOpenTextDocumentParams) {
 	defer s.mu.Unlock()
 	d := s.docs[td.URI]
 	if d == nil {
-		d = &document{uri: td.URI, path: s.documentPath(td.URI), languageID: td.LanguageID}
+		mu := s.publishing[td.URI]
+		if mu == nil {
+			mu = &sync.Mutex{}
+			s.publishing[td.URI] = mu
+		}
+		d = &document{uri: td.URI, path: s.documentPath(td.URI), languageID: td.LanguageID, publishMu: mu}
 		s.docs[td.URI] = d
 	}
 	d.current = newAnalysis(d, td.Version, []byte(td.Text), s.enc)
@@ -162,6 +167,12 @@ func (s *Server) didClose(p DidCloseTextDocumentParams) {
 	go func() {
 		d.publishMu.Lock()
 		defer d.publishMu.Unlock()
+		s.mu.Lock()
+		reopened := s.docs[d.uri] != nil
+		s.mu.Unlock()
+		if reopened {
+			return // the new document's diagnostics follow, under the same lock
+		}
 		s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
 	}()
 }

@@ -70,9 +70,12 @@ type Server struct {
 	caps        ClientCapabilities
 	root        string
 	settings    Settings
-	docs        map[string]*document          // by URI
-	inflight    map[string]context.CancelFunc // requests being answered, by id
-	exitOnce    sync.Once
+	docs        map[string]*document // by URI
+	// publishing orders the diagnostics of a URI across its documents: those of a
+	// document reopened at once must not go out before the old one's clearing.
+	publishing map[string]*sync.Mutex
+	inflight   map[string]context.CancelFunc // requests being answered, by id
+	exitOnce   sync.Once
 }
 
 // NewServer returns a server that runs engine.
@@ -87,7 +90,7 @@ func NewServer(engine Engine, opts Options) *Server {
 	return &Server{
 		engine: engine, logOut: out, log: log.New(out, "dfix lsp: ", log.LstdFlags),
 		version: opts.Version, debounce: opts.Debounce, enc: UTF16,
-		exited: make(chan struct{}), docs: map[string]*document{}, inflight: map[string]context.CancelFunc{},
+		exited: make(chan struct{}), docs: map[string]*document{}, publishing: map[string]*sync.Mutex{}, inflight: map[string]context.CancelFunc{},
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -781,5 +783,68 @@ func TestRuleTags(t *testing.T) {
 		if fix.Lookup(fix.Rules(), name) == nil {
 			t.Errorf("ruleTags names %q, which is no rule", name)
 		}
+	}
+}
+
+// A document closed and opened again at once ends with the new text's diagnostics,
+// never with the clearing of the old one (which goes out on its own goroutine).
+func TestReopenedDocumentKeepsItsDiagnostics(t *testing.T) {
+	eng := newTestEngine()
+	s := start(t, eng)
+	s.initialize(fullCaps(), nil)
+	uri := "file:///work/Dockerfile"
+	s.open(uri, "FROM alpine\nCMD a b\n")
+	if d := s.diagnostics(uri, 1); len(d.Diagnostics) == 0 {
+		t.Fatal("no diagnostics for the first text")
+	}
+	s.srv.mu.Lock()
+	old := s.srv.docs[uri]
+	s.srv.mu.Unlock()
+	// Hold the old document's publications back, as a slow writer would, so the
+	// clearing cannot go out before the reopened document is there.
+	old.publishMu.Lock()
+	if err := s.c.Notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": uri}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.c.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": uri, "languageId": "dockerfile", "version": 2, "text": "FROM alpine\nCMD b c\n"}}); err != nil {
+		t.Fatal(err)
+	}
+	for eng.runs.Load() < 2 { // the reopened text is being checked
+		time.Sleep(time.Millisecond)
+	}
+	// Give a publication that does not wait for the old one time to go out first (what
+	// went wrong); nothing is timed: the outcome must be the same whenever it goes.
+	for i := 0; i < 200 && len(s.c.Notifications("textDocument/publishDiagnostics")) < 2; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	old.publishMu.Unlock()
+	if d := s.diagnostics(uri, 2); len(d.Diagnostics) == 0 {
+		t.Fatal("no diagnostics for the reopened text")
+	}
+	// A change after it: its diagnostics come after whatever the close sent.
+	if err := s.c.Notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": uri, "version": 3},
+		"contentChanges": []any{map[string]any{"text": "FROM alpine\nCMD c d\n"}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.diagnostics(uri, 3)
+	var versions []string
+	for _, m := range s.c.Notifications("textDocument/publishDiagnostics") {
+		var p PublishDiagnosticsParams
+		if err := json.Unmarshal(m.Params, &p); err != nil {
+			t.Fatal(err)
+		}
+		v := "clear"
+		if p.Version != nil {
+			v = fmt.Sprint(*p.Version)
+		}
+		versions = append(versions, v)
+	}
+	if i := slices.Index(versions, "2"); i < 0 || slices.Contains(versions[i:], "clear") {
+		t.Errorf("publications %v: the old document's clearing came after the reopened one's diagnostics", versions)
+	}
+	if code := s.shutdown(); code != 0 {
+		t.Errorf("exit code %d", code)
 	}
 }

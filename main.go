@@ -127,8 +127,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.BoolFlag{Name: "verify", Usage: "with -w: build each changed file before and after with Docker; write only what builds"},
 		}, append(append(pinFlags(), verifyFlags()...), profileFlags()...)...),
 		Commands: []*cli.Command{
-			{Name: "rules", Usage: "list every rule", Action: func(c *cli.Context) error {
-				return printRules(stdout, fix.Rules(), c.String("format"))
+			{Name: "rules", Usage: "list every rule (--format text, json or markdown)", Action: func(c *cli.Context) error {
+				if c.NArg() > 0 {
+					return cli.Exit(fmt.Sprintf("dfix rules: takes no arguments (got %q); see `dfix explain RULE`", c.Args().First()), exitError)
+				}
+				switch f := c.String("format"); f {
+				case "text", "json", "markdown":
+					return printRules(stdout, fix.Rules(), f)
+				default:
+					return cli.Exit(fmt.Sprintf("dfix rules: --format: %q is not text, json or markdown", f), exitError)
+				}
 			}},
 			{Name: "explain", Usage: "explain a rule", ArgsUsage: "RULE", Action: func(c *cli.Context) error {
 				if c.NArg() != 1 {

@@ -82,7 +82,10 @@ func Rules() []*Rule {
 				"Dockerfile, and every shell fix leaves that RUN alone rather than guess. The " +
 				"finding says where the parser stopped. A body that ends in a lone backslash is " +
 				"reported too: in a `# escape=` (backtick) file a backslash continues no line, so " +
-				"the shell gets it as a literal `\\`, and it would escape whatever a fix appended.",
+				"the shell gets it as a literal `\\`, and it would escape whatever a fix appended. " +
+				"So is a heredoc script in a file with CRLF line endings: BuildKit keeps the CRs " +
+				"in the body, so `mkdir /x` makes a folder named `/x` plus a CR, and the build " +
+				"goes on as if nothing were wrong.",
 			Before:        `RUN echo "unclosed && make`,
 			After:         `RUN echo "closed" && make`,
 			Applicability: DisplayOnly,

@@ -341,7 +341,8 @@ func checkShellSyntax(p *Pass) {
 		}
 		_, err := p.Facts.Script(in)
 		var perr syntax.ParseError
-		if err == nil || in.Heredoc && !errors.As(err, &perr) {
+		crBody := errors.Is(err, shell.ErrCRBody)
+		if err == nil || in.Heredoc && !errors.As(err, &perr) && !crBody {
 			continue // a heredoc that is not shell, or not read: nothing wrong with the shell
 		}
 		kw, _ := in.KeywordSpan()
@@ -350,6 +351,12 @@ func checkShellSyntax(p *Pass) {
 			End:     kw.End,
 			Message: "RUN body is not valid shell: " + shellErrorText(err),
 			Help:    "shell fixes leave this RUN alone; check its quoting",
+		}
+		if crBody {
+			// BuildKit keeps the CRs of a CRLF file in a heredoc body: `mkdir /x` makes
+			// "/x\r", and the build goes on as if it had worked.
+			d.Message = "RUN heredoc body has CRLF line endings: the shell reads each CR as part of the last word of its line (`mkdir /x` makes \"/x\\r\")"
+			d.Help = "save the Dockerfile (or at least this heredoc) with LF line endings; shell fixes leave this RUN alone"
 		}
 		if errors.Is(err, shell.ErrLoneBackslash) {
 			d.Message = "RUN body ends in a backslash that continues nothing: the shell gets it as a literal `\\`"

@@ -54,14 +54,16 @@ func aptRules() []*Rule {
 				"(`--mount=type=cache,target=/var/lib/apt`: keeping them is then the point; a " +
 				"mount of /var/cache/apt alone does not hold them), or, like hadolint, in a build " +
 				"stage that is neither the last one nor the base of a later FROM (its layers do " +
-				"not reach an image). When a later RUN installs without an update of its own, " +
-				"removing the lists would break it: the finding is then advice only (see " +
-				"apt-update-install).",
+				"not reach an image). When a later RUN installs from the lists or reads them " +
+				"(apt-cache, `apt show`, or an apt command line dfix does not read, such as " +
+				"`xargs apt-get install` or `sh -c \"apt-get install ...\"`) without an update " +
+				"of its own first, removing the lists would break it: the finding is then advice " +
+				"only (see apt-update-install).",
 			Before:        "RUN apt-get update && apt-get install -y curl",
 			After:         "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*",
 			Hadolint:      []string{"DL3009"},
 			Applicability: Safe,
-			FixNote:       "display-only when a later RUN installs from these lists",
+			FixNote:       "display-only when a later RUN uses these lists",
 			Default:       true,
 			Check:         checkAptListsCleanup,
 		},

@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -68,7 +69,7 @@ func checkAptListsCleanup(p *Pass) {
 			d.Help = "the command runs in the background or negated: add `" + cmd + "` after it by hand"
 		case later != nil:
 			d.Fix = &Fix{Title: title, Applicability: DisplayOnly}
-			d.Help = fmt.Sprintf("the RUN at line %d installs from these lists without an update of its own: "+
+			d.Help = fmt.Sprintf("the RUN at line %d uses these lists without an update of its own: "+
 				"run `apt-get update` there first (see apt-update-install), then remove the lists here", later.StartLine)
 		default:
 			d.Fix = &Fix{Title: title, Applicability: Safe, Edits: []rewrite.Edit{edit}}
@@ -90,17 +91,8 @@ func aptLastNode(s *shell.Script) syntax.Node {
 			last = c
 			return
 		}
-		for _, w := range c.Args {
-			v, ok := shell.PlainWord(w)
-			if !ok {
-				continue
-			}
-			for _, f := range strings.Fields(v) {
-				if b := path.Base(f); slices.Contains(aptPrograms, b) || b == "apt-cache" || b == "add-apt-repository" {
-					last = c
-					return
-				}
-			}
+		if namesApt(c) {
+			last = c
 		}
 	})
 	return last
@@ -131,18 +123,79 @@ func aptListsNeededLater(p *Pass, stages *Stages, in *rewrite.Instruction) *rewr
 		if err != nil {
 			continue
 		}
-		for _, ev := range p.Facts.aptEvents(s) {
+		switch aptListsUse(p, s) {
+		case aptListsRefreshed:
 			// New lists, or none: later RUNs do not use these.
-			if ev.removes || ev.apt.word == "update" {
-				refreshed[o.Stage] = true
-				break
-			}
-			if aptConsumers[ev.apt.word] {
-				return o
-			}
+			refreshed[o.Stage] = true
+		case aptListsRead:
+			return o
 		}
 	}
 	return nil
+}
+
+// What a RUN does first with the package lists it finds.
+const (
+	aptListsUntouched = iota
+	aptListsRefreshed // an update, or a removal
+	aptListsRead      // an install, apt-cache, a list or search...
+)
+
+// aptReaders are apt subcommands that read the package lists without downloading
+// packages: run without lists they find nothing (`apt-cache show x` fails).
+var aptReaders = map[string]bool{
+	"list": true, "search": true, "show": true, "showsrc": true, "policy": true, "depends": true,
+	"rdepends": true, "madison": true, "showpkg": true, "changelog": true,
+}
+
+// aptListsUse tells what the first command of a script that touches the package lists
+// does with them. apt-cache reads them, and so does a call that hands apt a command
+// line (`xargs apt-get install`, `sh -c "apt-get install ..."`) unless an update came
+// first: dfix does not read what such a call runs, so it counts as reading the lists.
+func aptListsUse(p *Pass, s *shell.Script) int {
+	byCall := map[*syntax.CallExpr]*aptCall{}
+	calls := p.Facts.aptCalls(s)
+	for k := range calls {
+		byCall[calls[k].call] = &calls[k]
+	}
+	var all []*syntax.CallExpr
+	s.Calls(func(c *syntax.CallExpr) { all = append(all, c) })
+	slices.SortStableFunc(all, func(a, b *syntax.CallExpr) int { return cmp.Compare(a.Pos().Offset(), b.Pos().Offset()) })
+	for _, c := range all {
+		if aptRemovesLists(c) || aptRemovesListsInside(c) {
+			return aptListsRefreshed
+		}
+		if ac, ok := byCall[c]; ok {
+			switch {
+			case ac.word == "update":
+				return aptListsRefreshed
+			case aptConsumers[ac.word] || aptReaders[ac.word]:
+				return aptListsRead
+			}
+			continue
+		}
+		if name, _ := shell.CommandName(c); name == "apt-cache" || namesApt(c) {
+			return aptListsRead
+		}
+	}
+	return aptListsUntouched
+}
+
+// namesApt reports whether a word of a call names an apt front end or apt-cache
+// (`xargs apt-get install`, `sh -c "apt-get ..."`).
+func namesApt(c *syntax.CallExpr) bool {
+	for _, w := range c.Args {
+		v, ok := shell.PlainWord(w)
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Fields(v) {
+			if b := path.Base(f); slices.Contains(aptPrograms, b) || b == "apt-cache" || b == "add-apt-repository" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // inFunction reports whether node is inside a function definition of the script: what

@@ -83,6 +83,14 @@ func checkExecForm(p *Pass) {
 			d.Message = "CMD in shell form after an exec-form ENTRYPOINT: the ENTRYPOINT receives /bin/sh -c and the text as its arguments"
 		}
 		fix, why := execFormFix(in, start, argsOnly)
+		if fix != nil && !argsOnly {
+			if w := shellStartup(p, in, shells[in.Index]); w != "" {
+				// The exec form would skip what that shell does before the command.
+				// Found by building: a program on a PATH that /etc/profile sets was not
+				// found in exec form under SHELL ["/bin/bash", "--login", "-c"].
+				fix, why = nil, w
+			}
+		}
 		if fix != nil && in.Keyword == "entrypoint" && cmdArgs[in.Stage] {
 			// A shell-form ENTRYPOINT ignores CMD; in exec form the CMD's words become
 			// its arguments. Found by building: `ENTRYPOINT python3 server.py --port 1`
@@ -461,6 +469,10 @@ func execInsert(text string, start int, argv []string) (int, string) {
 	default:
 		return -1, fmt.Sprintf("dfix puts `exec` in commands for sh and bash only, not %s", argv[0])
 	}
+	if last := argv[len(argv)-1]; len(argv) < 2 || !strings.HasPrefix(last, "-") || strings.HasPrefix(last, "--") || !strings.HasSuffix(last, "c") {
+		// SHELL ["/bin/sh", "-c", "script"]: the script runs, the text is its $0.
+		return -1, "the SHELL runs a script of its own, which gets the command as $0"
+	}
 	f, err := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(lang)).Parse(strings.NewReader(text), "")
 	if err != nil {
 		return -2, "the command is not valid shell for " + argv[0]
@@ -539,4 +551,67 @@ func execInsert(text string, start int, argv []string) (int, string) {
 		return -1, "the last command's name starts with -"
 	}
 	return start + int(call.Args[0].Pos().Offset()), ""
+}
+
+// plainShellOptions are the `-o` options of a SHELL that change nothing a single plain
+// command does.
+var plainShellOptions = map[string]bool{"pipefail": true, "errexit": true, "nounset": true, "xtrace": true, "noglob": true}
+
+// shellStartup returns why the SHELL in effect at in does more before the command than
+// run it, which the exec form would skip: a login or interactive shell reads profile
+// files (conda, nvm and the like set PATH there), zsh reads .zshenv, bash reads the
+// file an ENV BASH_ENV names, and text after -c runs instead of the command. "" for the
+// default /bin/sh -c and a plain `bash -c`, `bash -o pipefail -c`, `sh -ex -c`.
+func shellStartup(p *Pass, in *rewrite.Instruction, argv []string) string {
+	if argv == nil {
+		return ""
+	}
+	why := fmt.Sprintf("the SHELL %s does more than run the command (startup files, a login shell, a script of its own), which the JSON form would skip", jsonArgv(argv))
+	switch shellName(argv) {
+	case "sh", "bash", "dash", "ash":
+	default:
+		return why
+	}
+	args, sawC := argv[1:], false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) < 2 || a[0] != '-' || a[1] == '-' {
+			return why
+		}
+		for k := 1; k < len(a); k++ {
+			switch a[k] {
+			case 'e', 'u', 'x', 'f':
+			case 'o':
+				i++
+				if i >= len(args) || !plainShellOptions[args[i]] {
+					return why
+				}
+			case 'c':
+				if k != len(a)-1 || i != len(args)-1 {
+					return why
+				}
+				sawC = true
+			default:
+				return why
+			}
+		}
+	}
+	if !sawC {
+		return why
+	}
+	if shellName(argv) == "bash" {
+		if _, set := p.Facts.Vars(in, VarOptions{Values: ValuesAsWritten})["BASH_ENV"]; set {
+			return "the SHELL is bash and ENV sets BASH_ENV: bash reads that file before the command, which the JSON form would skip"
+		}
+	}
+	return ""
+}
+
+// jsonArgv writes a SHELL argv as the Dockerfile shows it.
+func jsonArgv(argv []string) string {
+	parts := make([]string, len(argv))
+	for i, a := range argv {
+		parts[i] = jsonString(a)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }

@@ -39,7 +39,12 @@ func Rules() []*Rule {
 				"so the program does not get SIGTERM on `docker stop` and is killed after the " +
 				"timeout. When every word is plain text, the fix writes the JSON (exec) form, " +
 				"dropping a leading `exec`. For CMD and HEALTHCHECK CMD this keeps the meaning " +
-				"and is safe. For ENTRYPOINT it is unsafe: in exec form the CMD and the " +
+				"and is safe, under the default shell or a SHELL that only runs the text " +
+				"(`sh -c`, `bash -o pipefail -c`, -e, -u, -x). A SHELL that does more first (a " +
+				"login or interactive shell reading /etc/profile, zsh reading .zshenv, bash " +
+				"with an ENV BASH_ENV, a script after -c that gets the text as $0) may set the " +
+				"PATH the program is found on: there the command is written as the JSON form " +
+				"of that shell call (unsafe, below). For ENTRYPOINT it is unsafe: in exec form the CMD and the " +
 				"arguments of `docker run` are appended to it, in shell form they are ignored. " +
 				"A shell-form CMD next to an exec-form ENTRYPOINT hands the ENTRYPOINT " +
 				"`/bin/sh -c TEXT` as arguments: its words become the JSON arguments they were " +
@@ -70,7 +75,7 @@ func Rules() []*Rule {
 			Hadolint:      []string{"DL3025"},
 			BuildKit:      []string{"JSONArgsRecommended"},
 			Applicability: Safe,
-			FixNote:       "unsafe for ENTRYPOINT, CMD arguments and commands that need a shell",
+			FixNote:       "unsafe for ENTRYPOINT, CMD arguments, commands that need a shell and SHELLs that read startup files",
 			Default:       true,
 			Check:         checkExecForm,
 		},

@@ -347,7 +347,18 @@ func TestBuildCasesParse(t *testing.T) {
 			dir := t.TempDir()
 			df := c.materialize(t, dir)
 			var stdout, stderr strings.Builder
-			args := append(append([]string{"dfix", "--no-config", "--format", "json", "-w"}, c.flags...), df)
+			// --build-arg is for the builds only: dfix -w takes it with --verify alone.
+			var flags []string
+			for i := 0; i < len(c.flags); i++ {
+				switch {
+				case c.flags[i] == "--build-arg":
+					i++
+				case strings.HasPrefix(c.flags[i], "--build-arg="):
+				default:
+					flags = append(flags, c.flags[i])
+				}
+			}
+			args := append(append([]string{"dfix", "--no-config", "--format", "json", "-w"}, flags...), df)
 			code := run(args, strings.NewReader(""), &stdout, &stderr)
 			if code == exitError {
 				t.Fatalf("exit %d: %s", code, stderr.String())
@@ -367,7 +378,7 @@ func TestBuildCasesParse(t *testing.T) {
 			}
 			for _, r := range c.rules {
 				if !applied[r] {
-					t.Errorf("rule %s is not applied by dfix -w %s", r, strings.Join(c.flags, " "))
+					t.Errorf("rule %s is not applied by dfix -w %s", r, strings.Join(flags, " "))
 				}
 			}
 		})

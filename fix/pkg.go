@@ -180,14 +180,16 @@ func packageRules() []*Rule {
 				"-nv, --no-verbose, --progress, or a log file (-o, -a). In an Alpine or busybox " +
 				"stage wget is busybox's, which does not know --progress, unless the stage " +
 				"installs GNU wget before the call: there the fix adds -q instead (hadolint " +
-				"accepts it, GNU wget knows it too), and the finding is advice only when the " +
+				"accepts it, GNU wget knows it too). So it does in a Red Hat family stage (or one " +
+				"that runs dnf or microdnf): Fedora 40 and later and RHEL 10 install wget2 as " +
+				"wget, which rejects --progress=dot:giga. In both, the finding is advice only when the " +
 				"command's standard error is redirected or piped (-q would also silence what " +
 				"is read there).",
 			Before:        "RUN wget https://example.com/app.tar.gz",
 			After:         "RUN wget --progress=dot:giga https://example.com/app.tar.gz",
 			Hadolint:      []string{"DL3047"},
 			Applicability: Safe,
-			FixNote:       "-q where wget is busybox's; display-only when its stderr is read",
+			FixNote:       "-q where wget is busybox's or may be wget2; display-only when its stderr is read",
 			Default:       true,
 			Check:         checkWgetProgress,
 		},

@@ -88,11 +88,19 @@ func checkWgetProgress(p *Pass) {
 					Edits:         []rewrite.Edit{{Start: at, End: at, New: " --progress=dot:giga"}},
 				},
 			}
-			if wgetBusybox(p, stages, s, c) {
-				// busybox's wget has no --progress; -q (no progress bar, no "Connecting to"
-				// chatter) is what hadolint also accepts, and GNU wget knows it too.
-				d.Help = "this looks like an Alpine or busybox stage, whose wget (busybox's) does not know " +
-					"--progress: -q turns its progress bar off"
+			stage := ""
+			switch {
+			case wgetBusybox(p, stages, s, c):
+				stage = "this looks like an Alpine or busybox stage, whose wget (busybox's) does not know --progress"
+			case wgetMaybeWget2(p, stages, s):
+				// Found by building: wget2 exits 2 on "Unknown progress type 'dot:giga'".
+				stage = "this looks like a Fedora or Red Hat family stage, whose wget may be wget2 (Fedora 40 on, " +
+					"RHEL 10), which rejects --progress=dot:giga"
+			}
+			if stage != "" {
+				// -q (no progress bar, no "Connecting to" chatter) is what hadolint also
+				// accepts, and busybox's wget, GNU wget and wget2 all know it.
+				d.Help = stage + ": -q turns its progress bar off"
 				d.Fix = &Fix{
 					Title:         "Add -q",
 					Applicability: Safe,
@@ -100,8 +108,7 @@ func checkWgetProgress(p *Pass) {
 				}
 				if stderrCaptured(s, c) {
 					d.Fix = &Fix{Title: "Add -q", Applicability: DisplayOnly}
-					d.Help = "this looks like an Alpine or busybox stage, whose wget (busybox's) does not know " +
-						"--progress, and the command's standard error is redirected or piped: -q would also take away " +
+					d.Help = stage + ", and the command's standard error is redirected or piped: -q would also take away " +
 						"the messages read there; add -q by hand if nothing reads them"
 				}
 			}
@@ -147,6 +154,28 @@ func wgetBusybox(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr) b
 		}
 	}
 	return busybox && !gnu
+}
+
+// wgetMaybeWget2 reports whether the wget of a RUN may be wget2, which Fedora 40 and
+// later and RHEL 10 install as wget: the stage is built on a Red Hat family image, or
+// runs dnf or microdnf.
+func wgetMaybeWget2(p *Pass, stages *Stages, s *shell.Script) bool {
+	if st := s.In.Stage; st >= 0 && st < len(stages.List) && stages.List[st].Shell == shellBash {
+		return true
+	}
+	chain := map[int]bool{}
+	for _, st := range stages.chain(s.In.Stage) {
+		chain[st] = true
+	}
+	for _, o := range p.Doc.Instructions {
+		if o.Keyword != "run" || !chain[o.Stage] || !p.Facts.shellRunCandidate(o) {
+			continue
+		}
+		if sc, err := p.Facts.Script(o); err == nil && sc.Runs("dnf", "microdnf", "dnf5") {
+			return true
+		}
+	}
+	return false
 }
 
 // installsWget reports whether the words of a package install name GNU wget (`wget`,

@@ -105,13 +105,16 @@ func instructionRules() []*Rule {
 			Check:         checkEmptyContinuation,
 		},
 		{
-			Name:          "redundant-target-platform",
-			Title:         "FROM --platform=$TARGETPLATFORM",
-			Doc:           "$TARGETPLATFORM is the platform a stage is built for anyway; the flag only adds noise. The fix removes it.",
+			Name:  "redundant-target-platform",
+			Title: "FROM --platform=$TARGETPLATFORM",
+			Doc: "$TARGETPLATFORM is the platform a stage is built for anyway; the flag only adds noise. The fix removes it. " +
+				"Not when an ARG before the first FROM gives TARGETPLATFORM a default: that default replaces the " +
+				"platform BuildKit sets, and the flag asks for it (advice only).",
 			Before:        "FROM --platform=$TARGETPLATFORM alpine",
 			After:         "FROM alpine",
 			BuildKit:      []string{"RedundantTargetPlatform"},
 			Applicability: Safe,
+			FixNote:       "display-only when a global ARG gives TARGETPLATFORM a default",
 			Default:       true,
 			Check:         checkRedundantTargetPlatform,
 		},
@@ -526,6 +529,15 @@ func checkRedundantTargetPlatform(p *Pass) {
 				if start, stop, ok = in.Logical.FileSpan(f.Start, f.End); !ok {
 					continue
 				}
+			}
+			if v, ok := p.Facts.Args.Value("TARGETPLATFORM"); ok {
+				// A global ARG default replaces the platform BuildKit sets (checked on the
+				// engine): the flag asks for that platform, not the target's.
+				p.Report(Diagnostic{Start: start, End: start + (f.End - f.Start),
+					Message: "--platform=$TARGETPLATFORM with a global ARG TARGETPLATFORM=" + v,
+					Help:    "the ARG's default replaces the target platform BuildKit sets, so the flag is not the default: remove the ARG's default and the flag by hand if the target platform is meant",
+					Fix:     &Fix{Title: "Remove the flag", Applicability: DisplayOnly}})
+				continue
 			}
 			p.Report(Diagnostic{Start: start, End: start + (f.End - f.Start),
 				Message: "--platform=$TARGETPLATFORM is the default",

@@ -1,7 +1,11 @@
 package fix
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/dfix-dev/dfix/rewrite"
@@ -17,7 +21,9 @@ func instructionRules() []*Rule {
 				"For plain local files and folders COPY says what happens, and only that. The " +
 				"fix changes the keyword, keeping --chown, --chmod and --link. It never touches " +
 				"an ADD of a URL, a git source, a file that looks like an archive (.tar, .tgz, " +
-				".tar.gz, .tar.bz2, .tar.xz, .txz, .zst...), a source with a variable or a glob " +
+				".tar.gz, .tar.bz2, .tar.xz, .txz, .zst...) or, whatever its name, whose content in " +
+				"the build context is a tar archive or a compressed stream (`ADD rootfs /`), a " +
+				"source with a variable or a glob " +
 				"(what it matches is unknown), or an ADD with --checksum or --keep-git-dir.",
 			Before:        "ADD requirements.txt /app/",
 			After:         "COPY requirements.txt /app/",
@@ -157,7 +163,11 @@ func checkAddToCopy(p *Pass) {
 		}
 		srcs = srcs[:len(srcs)-1]
 		kw, _ := in.KeywordSpan()
-		if why := addNeeded(in, srcs); why != "" {
+		why := addNeeded(in, srcs)
+		if why == "" && addUnpacksContextFile(p.context, srcs) {
+			why = "an archive ADD unpacks"
+		}
+		if why != "" {
 			if why == unknownSource {
 				p.Report(Diagnostic{Start: kw.Start, End: kw.End,
 					Message: "ADD of a source dfix cannot see (a variable or a glob)",
@@ -178,6 +188,45 @@ func checkAddToCopy(p *Pass) {
 				Instructions: map[string]int{"add": -1, "copy": 1}},
 		})
 	}
+}
+
+// addUnpacksContextFile reports whether a source of an ADD is a file of the build
+// context whose content is a tar archive or a compressed stream, which ADD unpacks
+// whatever its name (`ADD rootfs /`): it looks at the content, not the name. Found by
+// building: COPY put the archive itself where ADD had put its files.
+func addUnpacksContextFile(ctx *buildContext, srcs []string) bool {
+	for _, src := range srcs {
+		rel, ok := depContextPath(strings.Trim(src, `"'`))
+		if !ok {
+			continue
+		}
+		fi, ok := ctx.stat(rel)
+		if !ok || !fi.Mode().IsRegular() {
+			continue
+		}
+		f, err := os.Open(filepath.Join(ctx.dir, filepath.FromSlash(rel)))
+		if err != nil {
+			continue
+		}
+		head := make([]byte, 512)
+		n, _ := io.ReadFull(f, head)
+		f.Close()
+		if archiveHeader(head[:n]) {
+			return true
+		}
+	}
+	return false
+}
+
+// archiveHeader reports whether the first bytes of a file are those of a tar archive
+// (ustar) or of a gzip, bzip2, xz or zstd stream, the formats ADD unpacks.
+func archiveHeader(b []byte) bool {
+	for _, magic := range [][]byte{{0x1f, 0x8b}, []byte("BZh"), {0xfd, '7', 'z', 'X', 'Z', 0x00}, {0x28, 0xb5, 0x2f, 0xfd}} {
+		if bytes.HasPrefix(b, magic) {
+			return true
+		}
+	}
+	return len(b) >= 262 && string(b[257:262]) == "ustar"
 }
 
 // addNeeded returns why an ADD must stay an ADD, or "" when COPY does the same.

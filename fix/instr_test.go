@@ -95,3 +95,24 @@ func TestRewrittenValuesMeanTheSame(t *testing.T) {
 		})
 	}
 }
+
+func TestArchiveHeaderKnowsWhatADDUnpacks(t *testing.T) {
+	ustar := append(make([]byte, 257), []byte("ustar\x0000")...)
+	for _, c := range []struct {
+		head []byte
+		want bool
+	}{
+		{[]byte{0x1f, 0x8b, 0x08, 0x00}, true},               // gzip
+		{[]byte("BZh91AY&SY"), true},                         // bzip2
+		{[]byte{0xfd, '7', 'z', 'X', 'Z', 0x00, 0x00}, true}, // xz
+		{[]byte{0x28, 0xb5, 0x2f, 0xfd, 0x04}, true},         // zstd
+		{ustar, true},
+		{[]byte("PK\x03\x04"), false}, // zip: ADD copies it
+		{[]byte("#!/bin/sh\necho hi\n"), false},
+		{nil, false},
+	} {
+		if got := archiveHeader(c.head); got != c.want {
+			t.Errorf("archiveHeader(%q) = %v, want %v", c.head[:min(len(c.head), 8)], got, c.want)
+		}
+	}
+}

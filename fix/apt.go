@@ -58,7 +58,9 @@ func aptRules() []*Rule {
 				"(apt-cache, `apt show`, or an apt command line dfix does not read, such as " +
 				"`xargs apt-get install` or `sh -c \"apt-get install ...\"`) without an update " +
 				"of its own first, removing the lists would break it: the finding is then advice " +
-				"only (see apt-update-install).",
+				"only (see apt-update-install). So it is when an ONBUILD RUN trigger of the stage " +
+				"does: triggers run in the build of an image made FROM the stage, after every RUN " +
+				"of it.",
 			Before:        "RUN apt-get update && apt-get install -y curl",
 			After:         "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*",
 			Hadolint:      []string{"DL3009"},

@@ -131,6 +131,36 @@ func aptListsNeededLater(p *Pass, stages *Stages, in *rewrite.Instruction) *rewr
 			return o
 		}
 	}
+	// ONBUILD RUN triggers run in the builds of the images made FROM their stage, after
+	// every RUN of it, in their order: they read the lists this image keeps. Those of
+	// the stage of a trigger that came before in do not run after it.
+	trigger := p.Doc.Instructions[in.Index].Keyword == "onbuild"
+	for _, o := range p.Doc.Instructions {
+		if o.Keyword != "onbuild" || trigger && o.Stage == in.Stage && o.Index <= in.Index {
+			continue
+		}
+		related, fresh := false, false
+		for _, st := range stages.chain(o.Stage) {
+			fresh = fresh || refreshed[st]
+			if st == in.Stage {
+				related = true
+				break
+			}
+		}
+		if !related || fresh {
+			continue
+		}
+		s := onbuildRun(p, o)
+		if s == nil {
+			continue
+		}
+		switch aptListsUse(p, s) {
+		case aptListsRefreshed:
+			refreshed[o.Stage] = true
+		case aptListsRead:
+			return o
+		}
+	}
 	return nil
 }
 

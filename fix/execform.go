@@ -31,9 +31,23 @@ var shellOnly = map[string]bool{
 
 func checkExecForm(p *Pass) {
 	execEntrypoint := map[int]bool{} // stages whose ENTRYPOINT is in exec form
+	// stages whose shell-form ENTRYPOINT reads its positional parameters, which the
+	// CMD fills: `/bin/sh -c TEXT` + the CMD's words are $0 $1...
+	argsEntrypoint := map[int]bool{}
+	ownEntrypoint := map[int]bool{}
 	for _, in := range p.Doc.Instructions {
 		if in.Keyword == "entrypoint" {
 			execEntrypoint[in.Stage] = in.Node.Attributes["json"]
+			argsEntrypoint[in.Stage] = !in.Node.Attributes["json"] && readsPositional(in)
+			ownEntrypoint[in.Stage] = true
+		}
+	}
+	// A stage built FROM another keeps its ENTRYPOINT unless it sets one: a shell-form
+	// CMD there is also handed to that ENTRYPOINT as `/bin/sh -c TEXT`.
+	for i := range p.Facts.Stages().List {
+		if parent, ok := p.Facts.Stages().parentOf(i); ok && !ownEntrypoint[i] {
+			execEntrypoint[i] = execEntrypoint[parent]
+			argsEntrypoint[i] = argsEntrypoint[parent]
 		}
 	}
 	cmdArgs := stagesWithCmdArgs(p)
@@ -83,6 +97,14 @@ func checkExecForm(p *Pass) {
 			d.Message = "CMD in shell form after an exec-form ENTRYPOINT: the ENTRYPOINT receives /bin/sh -c and the text as its arguments"
 		}
 		fix, why := execFormFix(in, start, argsOnly)
+		if fix != nil && in.Keyword == "cmd" && argsEntrypoint[in.Stage] && fix.Applicability == Safe {
+			// The shell-form ENTRYPOINT gets the CMD as $0 $1...: `/bin/sh`, `-c`, TEXT in
+			// shell form, the words in JSON form. Checked on the engine: `ENTRYPOINT echo
+			// "$0 | $@"` printed "/bin/sh | -c serve --port 1", then "serve | --port 1".
+			fix.Applicability = Unsafe
+			d.Help = "the shell-form ENTRYPOINT reads its positional parameters ($0, $1, $@...), which the CMD fills: " +
+				"`/bin/sh -c TEXT` in shell form, the words in JSON form"
+		}
 		if fix != nil && !argsOnly {
 			if w := shellStartup(p, in, shells[in.Index]); w != "" {
 				// The exec form would skip what that shell does before the command.
@@ -614,4 +636,34 @@ func jsonArgv(argv []string) string {
 		parts[i] = jsonString(a)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// readsPositional reports whether the text of a shell-form instruction reads the
+// positional parameters ($0, $1, $@, $*, $#, shift, getopts, set --); true when it does
+// not parse.
+func readsPositional(in *rewrite.Instruction) bool {
+	if in.Logical == nil {
+		return true
+	}
+	s, err := shell.ParseAt(in, in.ArgsStart)
+	if err != nil {
+		return true
+	}
+	found := false
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.ParamExp:
+			if n.Param != nil && (strings.ContainsAny(n.Param.Value, "0123456789@*#") && strings.Trim(n.Param.Value, "0123456789@*#") == "") {
+				found = true
+			}
+		case *syntax.CallExpr:
+			if len(n.Args) > 0 {
+				if v, ok := shell.Lit(n.Args[0]); ok && (v == "shift" || v == "getopts" || v == "set") {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -46,9 +46,11 @@ func Rules() []*Rule {
 				"PATH the program is found on: there the command is written as the JSON form " +
 				"of that shell call (unsafe, below). For ENTRYPOINT it is unsafe: in exec form the CMD and the " +
 				"arguments of `docker run` are appended to it, in shell form they are ignored. " +
-				"A shell-form CMD next to an exec-form ENTRYPOINT hands the ENTRYPOINT " +
-				"`/bin/sh -c TEXT` as arguments: its words become the JSON arguments they were " +
-				"meant to be (unsafe: it changes what runs). " +
+				"A shell-form CMD next to an exec-form ENTRYPOINT (of its stage, or of the stage " +
+				"it is built FROM) hands the ENTRYPOINT `/bin/sh -c TEXT` as arguments: its words " +
+				"become the JSON arguments they were meant to be (unsafe: it changes what runs); " +
+				"so it is next to a shell-form ENTRYPOINT that reads its positional parameters " +
+				"($0, $1, $@...), which the CMD fills. " +
 				"A command that needs the shell ($VAR, &&, ;, redirections) is written as the " +
 				"JSON form of what BuildKit runs for it, the SHELL in effect and the text " +
 				"(`[\"/bin/sh\", \"-c\", \"...\"]` by default), with `exec` before its last " +

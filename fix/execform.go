@@ -42,12 +42,21 @@ func checkExecForm(p *Pass) {
 			ownEntrypoint[in.Stage] = true
 		}
 	}
+	// stages whose base image has an ENTRYPOINT script that looks at its first argument
+	// (imageEntrypointReadsArgs), which the Dockerfile does not replace.
+	imageEntrypoint := map[int]string{}
 	// A stage built FROM another keeps its ENTRYPOINT unless it sets one: a shell-form
 	// CMD there is also handed to that ENTRYPOINT as `/bin/sh -c TEXT`.
-	for i := range p.Facts.Stages().List {
-		if parent, ok := p.Facts.Stages().parentOf(i); ok && !ownEntrypoint[i] {
+	for i, st := range p.Facts.Stages().List {
+		if ownEntrypoint[i] {
+			continue
+		}
+		if parent, ok := p.Facts.Stages().parentOf(i); ok {
 			execEntrypoint[i] = execEntrypoint[parent]
 			argsEntrypoint[i] = argsEntrypoint[parent]
+			imageEntrypoint[i] = imageEntrypoint[parent]
+		} else if name := imageEntrypointReadsArgs(st.ref); name != "" {
+			imageEntrypoint[i] = name
 		}
 	}
 	cmdArgs := stagesWithCmdArgs(p)
@@ -104,6 +113,14 @@ func checkExecForm(p *Pass) {
 			fix.Applicability = Unsafe
 			d.Help = "the shell-form ENTRYPOINT reads its positional parameters ($0, $1, $@...), which the CMD fills: " +
 				"`/bin/sh -c TEXT` in shell form, the words in JSON form"
+		}
+		if img := imageEntrypoint[in.Stage]; fix != nil && in.Keyword == "cmd" && img != "" && fix.Applicability == Safe {
+			// The image's entrypoint gets `/bin/sh -c TEXT` in shell form and the words in
+			// JSON form: redis's drops root (gosu) and postgres's sets the database up only
+			// when "$1" is their program, nginx's runs /docker-entrypoint.d then.
+			fix.Applicability = Unsafe
+			d.Help = "the " + img + " image's ENTRYPOINT receives the CMD: `/bin/sh -c TEXT` in shell form, the words in JSON form; " +
+				"its script sets up (drops root, initialises, runs its hooks) only when the first word is its program"
 		}
 		if fix != nil && !argsOnly {
 			if w := shellStartup(p, in, shells[in.Index]); w != "" {
@@ -666,4 +683,30 @@ func readsPositional(in *rewrite.Instruction) bool {
 		return !found
 	})
 	return found
+}
+
+// entrypointImages are official images whose ENTRYPOINT script does more when its first
+// argument is the image's program (drops root with gosu, initialises a database, runs
+// /docker-entrypoint.d hooks): a shell-form CMD hands it `/bin/sh` instead, so the JSON
+// form changes what runs. Keyed by the image name's last part.
+var entrypointImages = map[string]bool{
+	"nginx": true, "nginx-unprivileged": true, "postgres": true, "postgis": true, "timescaledb": true,
+	"mysql": true, "mariadb": true, "percona": true, "mongo": true, "redis": true, "rabbitmq": true,
+	"elasticsearch": true, "kibana": true, "logstash": true, "memcached": true, "haproxy": true,
+	"cassandra": true, "couchdb": true, "influxdb": true, "zookeeper": true, "solr": true, "neo4j": true,
+	"wordpress": true, "ghost": true, "nextcloud": true, "jenkins": true, "sonarqube": true,
+	"consul": true, "vault": true, "eclipse-mosquitto": true,
+}
+
+// imageEntrypointReadsArgs returns the name of a base image (as Stage.ref reads it)
+// whose ENTRYPOINT looks at its first argument, "" for any other.
+func imageEntrypointReadsArgs(ref string) string {
+	r, ok := parseImageRef(ref)
+	if !ok {
+		return ""
+	}
+	if base := path.Base(r.name); entrypointImages[base] {
+		return base
+	}
+	return ""
 }

@@ -50,7 +50,10 @@ func Rules() []*Rule {
 				"it is built FROM) hands the ENTRYPOINT `/bin/sh -c TEXT` as arguments: its words " +
 				"become the JSON arguments they were meant to be (unsafe: it changes what runs); " +
 				"so it is next to a shell-form ENTRYPOINT that reads its positional parameters " +
-				"($0, $1, $@...), which the CMD fills. " +
+				"($0, $1, $@...), which the CMD fills, and on a base image whose ENTRYPOINT " +
+				"script looks at its first argument (the official redis, postgres, mysql, " +
+				"mongo, nginx... images drop root, initialise or run hooks only when it is " +
+				"their program). " +
 				"A command that needs the shell ($VAR, &&, ;, redirections) is written as the " +
 				"JSON form of what BuildKit runs for it, the SHELL in effect and the text " +
 				"(`[\"/bin/sh\", \"-c\", \"...\"]` by default), with `exec` before its last " +

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dfix-dev/dfix/verify"
 )
@@ -181,5 +183,34 @@ func TestVerifyKeepImages(t *testing.T) {
 	}
 	if out.Summary.Saved <= 0 || rep.Files == nil || rep.Files.Lacks[0].Name != "/var/lib/apt" {
 		t.Errorf("want the apt lists measured as saved; summary %+v, files %+v", out.Summary, rep.Files)
+	}
+}
+
+// A fixed image whose command cannot start at all (not found in exec form, where the
+// shell form found it) is broken, not passed: found when exec-form dropped a login
+// shell's PATH and verify still said "builds".
+func TestVerifyCommandThatCannotStartIsBroken(t *testing.T) {
+	network := buildEnv(t)
+	tests := []struct {
+		name, fixed string
+		code        int
+	}{
+		{"a command that is not there", "FROM busybox:latest\nCMD [\"no-such-program\", \"60\"]\n", 127},
+		{"a command that is not executable", "FROM busybox:latest\nRUN touch /plain\nCMD [\"/plain\"]\n", 126},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := &verify.Verifier{Engine: &verify.Docker{Binary: os.Getenv("DFIX_DOCKER")},
+				Opts: verify.Options{Network: network, NoFiles: true, StopTimeout: 2 * time.Second}}
+			rep := v.Verify(context.Background(), &verify.Job{Path: "Dockerfile", Context: t.TempDir(),
+				Original: []byte("FROM busybox:latest\nCMD sleep 60\n"), Fixed: []byte(tc.fixed),
+				Rules: []string{"exec-form"}, CommandChanged: true})
+			if rep.Status != verify.Broken {
+				t.Fatalf("status %s (%s), want broken", rep.Status, rep.Reason)
+			}
+			if s := rep.Fixed.Stop; s == nil || s.Running || s.ExitCode != tc.code || !strings.Contains(rep.Reason, "exits at once") {
+				t.Errorf("fixed stop %+v, reason %q; want it not running, exit code %d, \"exits at once\"", s, rep.Reason, tc.code)
+			}
+		})
 	}
 }

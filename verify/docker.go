@@ -222,7 +222,10 @@ func (d *Docker) Smoke(ctx context.Context, img *Image, cmd string, opt RunOptio
 
 // Stop starts the image's own command, lets it settle, and times `docker stop`.
 func (d *Docker) Stop(ctx context.Context, img *Image, timeout time.Duration, opt RunOptions) (*StopResult, error) {
-	args := append([]string{"run", "-d"}, d.runArgs(opt)...)
+	// Created, then started: a command that cannot start (not found, not executable)
+	// fails `docker start` with the container left to inspect, which `docker run -d`
+	// does not say of; that is an outcome of the image, not an engine error.
+	args := append([]string{"create"}, d.runArgs(opt)...)
 	out, err := d.command(ctx, nil, append(args, d.ref(img))...)
 	if err != nil {
 		return nil, err
@@ -242,6 +245,14 @@ func (d *Docker) Stop(ctx context.Context, img *Image, timeout time.Duration, op
 		run, code, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
 		n, _ := strconv.Atoi(code)
 		return run == "true", n, nil
+	}
+	if _, err := d.command(ctx, nil, "start", id); err != nil {
+		running, code, serr := state()
+		if serr != nil || running || code == 0 || ctx.Err() != nil {
+			return nil, err
+		}
+		res.ExitCode, res.Output = code, err.Error()
+		return res, nil
 	}
 	deadline := time.Now().Add(settle)
 	for {

@@ -42,10 +42,12 @@ func checkPkgClean(p *Pass, managers []*pkgManager) {
 			w := lc.call.Args[lastWord]
 			start, end, _ := s.WordSpan(w)
 			word, _ := shell.Lit(lc.call.Args[lc.cmd])
-			prefix := pkgPrefix(lc.call, lc.cmd)
+			// The clean runs in the install's environment: `PATH=/opt/node/bin:$PATH npm
+			// install` finds npm there only, and `npm_config_cache=/x npm install` fills /x.
+			env, prefix := assignsText(s, lc.call), pkgPrefix(lc.call, lc.cmd)
 			var cmds []string
 			for _, tmpl := range m.clean {
-				cmds = append(cmds, prefix+strings.ReplaceAll(tmpl, "%s", word))
+				cmds = append(cmds, env+prefix+strings.ReplaceAll(tmpl, "%s", word))
 			}
 			what := path.Base(word)
 			if lastWord != lc.cmd {
@@ -54,7 +56,7 @@ func checkPkgClean(p *Pass, managers []*pkgManager) {
 			d := Diagnostic{
 				Start:   start,
 				End:     end,
-				Message: "`" + what + "` leaves its cache in the layer: no `" + cmds[0] + "` after it",
+				Message: "`" + what + "` leaves its cache in the layer: no `" + strings.TrimPrefix(cmds[0], env) + "` after it",
 			}
 			title := "Append `" + strings.Join(cmds, " && ") + "`"
 			edit, ok := pkgAppend(p, s, lc.call, cmds)
@@ -293,4 +295,15 @@ func pkgShortCluster(v string) bool {
 		}
 	}
 	return true
+}
+
+// assignsText is the call's variable assignments as written (`A=1 B="x y" `), each
+// followed by a space; "" when it has none.
+func assignsText(s *shell.Script, c *syntax.CallExpr) string {
+	var b strings.Builder
+	for _, a := range c.Assigns {
+		b.WriteString(s.Text[a.Pos().Offset():a.End().Offset()])
+		b.WriteByte(' ')
+	}
+	return b.String()
 }

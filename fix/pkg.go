@@ -161,8 +161,10 @@ func packageRules() []*Rule {
 				"cleans after it, when a cache or tmpfs mount holds the yarn cache, or in a " +
 				"build stage that neither is the last one nor is built on by a later FROM. " +
 				"Where the stage shows signs of Yarn 2+ (corepack, `yarn set version`, " +
-				"--immutable, .yarnrc.yml), the finding is advice only: with Plug'n'Play the " +
-				"cache is where the packages are loaded from.",
+				"--immutable, .yarnrc.yml), or a COPY brings in from the build context a project " +
+				"with a .yarnrc.yml, a .yarn/releases folder or a package.json whose " +
+				"packageManager is yarn@2 or later, the finding is advice only: with Plug'n'Play " +
+				"the cache is where the packages are loaded from.",
 			Before:        "RUN yarn install --frozen-lockfile",
 			After:         "RUN yarn install --frozen-lockfile && yarn cache clean",
 			Hadolint:      []string{"DL3060"},

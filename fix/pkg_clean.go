@@ -2,6 +2,8 @@ package fix
 
 import (
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dfix-dev/dfix/fix/shell"
@@ -151,6 +153,53 @@ func pkgMovedCacheMounted(s *shell.Script, c *syntax.CallExpr, vars Vars, env []
 	return false
 }
 
+// berryPackageManager finds a package.json's `"packageManager": "yarn@N..."` with N >= 2.
+var berryPackageManager = regexp.MustCompile(`"packageManager"\s*:\s*"yarn@([2-9]|[1-9][0-9])`)
+
+// copiesBerryProject reports whether a COPY or ADD from the build context brings in a
+// folder (`COPY . .`) that holds a Yarn 2+ project, or a package.json that asks for
+// Yarn 2+: a .yarnrc.yml, a .yarn/releases folder, or packageManager yarn@2 or later.
+// There `yarn cache clean` may empty the project's own cache, which Plug'n'Play loads
+// packages from.
+func copiesBerryProject(ctx *buildContext, in *rewrite.Instruction) bool {
+	if !ctx.known() || in.Node.Flags != nil && slices.ContainsFunc(in.Node.Flags, func(f string) bool { return strings.HasPrefix(f, "--from") }) {
+		return false
+	}
+	words := nodeWords(in)
+	if len(words) < 2 {
+		return false
+	}
+	berryJSON := func(rel string) bool {
+		b, ok := ctx.read(rel)
+		return ok && !ctx.ignored(rel) && berryPackageManager.Match(b)
+	}
+	for _, src := range words[:len(words)-1] {
+		rel, ok := depContextPath(strings.Trim(src, `"'`))
+		if !ok {
+			continue
+		}
+		if path.Base(rel) == "package.json" {
+			if berryJSON(rel) {
+				return true
+			}
+			continue
+		}
+		if ok, dir := ctx.exists(rel); !ok || !dir {
+			continue
+		}
+		if ok, _ := ctx.exists(path.Join(rel, ".yarnrc.yml")); ok {
+			return true
+		}
+		if ok, dir := ctx.exists(path.Join(rel, ".yarn/releases")); ok && dir {
+			return true
+		}
+		if berryJSON(path.Join(rel, "package.json")) {
+			return true
+		}
+	}
+	return false
+}
+
 // yarnBerry reports signs that the stage of in (or a stage it is built on) uses Yarn
 // 2 or later: corepack, `yarn set version`, `yarn dlx`, --immutable, .yarnrc.yml or
 // .yarn/ copied in, YARN_NODE_LINKER or YARN_ENABLE_* settings.
@@ -170,6 +219,9 @@ func yarnBerry(p *Pass, stages *Stages, in *rewrite.Instruction) bool {
 				if path.Base(w) == ".yarnrc.yml" || path.Base(w) == ".yarn" || strings.Contains(w, ".yarn/") {
 					return true
 				}
+			}
+			if copiesBerryProject(p.context, o) {
+				return true
 			}
 		case "env", "arg":
 			for _, w := range nodeWords(o) {

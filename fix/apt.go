@@ -60,7 +60,9 @@ func aptRules() []*Rule {
 				"of its own first, removing the lists would break it: the finding is then advice " +
 				"only (see apt-update-install). So it is when an ONBUILD RUN trigger of the stage " +
 				"does: triggers run in the build of an image made FROM the stage, after every RUN " +
-				"of it.",
+				"of it. A script dfix does not read (a file run from the image, an installer " +
+				"piped from curl) is taken not to install from the lists without an update of " +
+				"its own: look at such a script before taking the fix.",
 			Before:        "RUN apt-get update && apt-get install -y curl",
 			After:         "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*",
 			Hadolint:      []string{"DL3009"},

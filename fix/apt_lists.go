@@ -103,13 +103,11 @@ func aptLastNode(s *shell.Script) syntax.Node {
 // removing the lists in `in` would break it. nil when there is none.
 func aptListsNeededLater(p *Pass, stages *Stages, in *rewrite.Instruction) *rewrite.Instruction {
 	refreshed := map[int]bool{} // stages whose lists a later RUN updated
-	for _, o := range p.Doc.Instructions {
-		if o.Index <= in.Index || !p.Facts.shellRunCandidate(o) {
-			continue
-		}
-		chain := stages.chain(o.Stage)
+	// reads tells whether o, a RUN or trigger whose script is s, reads the lists in
+	// keeps, noting the stages whose lists it refreshes first.
+	reads := func(o *rewrite.Instruction, script func() *shell.Script) bool {
 		related, fresh := false, false
-		for _, st := range chain {
+		for _, st := range stages.chain(o.Stage) {
 			fresh = fresh || refreshed[st]
 			if st == in.Stage {
 				related = true
@@ -117,17 +115,32 @@ func aptListsNeededLater(p *Pass, stages *Stages, in *rewrite.Instruction) *rewr
 			}
 		}
 		if !related || fresh {
-			continue
+			return false
 		}
-		s, err := p.Facts.Script(o)
-		if err != nil {
-			continue
+		s := script()
+		if s == nil {
+			return false
 		}
 		switch aptListsUse(p, s) {
 		case aptListsRefreshed:
 			// New lists, or none: later RUNs do not use these.
 			refreshed[o.Stage] = true
 		case aptListsRead:
+			return true
+		}
+		return false
+	}
+	for _, o := range p.Doc.Instructions {
+		if o.Index <= in.Index || !p.Facts.shellRunCandidate(o) {
+			continue
+		}
+		script := func() *shell.Script {
+			if s, err := p.Facts.Script(o); err == nil {
+				return s
+			}
+			return nil
+		}
+		if reads(o, script) {
 			return o
 		}
 	}
@@ -139,25 +152,7 @@ func aptListsNeededLater(p *Pass, stages *Stages, in *rewrite.Instruction) *rewr
 		if o.Keyword != "onbuild" || trigger && o.Stage == in.Stage && o.Index <= in.Index {
 			continue
 		}
-		related, fresh := false, false
-		for _, st := range stages.chain(o.Stage) {
-			fresh = fresh || refreshed[st]
-			if st == in.Stage {
-				related = true
-				break
-			}
-		}
-		if !related || fresh {
-			continue
-		}
-		s := onbuildRun(p, o)
-		if s == nil {
-			continue
-		}
-		switch aptListsUse(p, s) {
-		case aptListsRefreshed:
-			refreshed[o.Stage] = true
-		case aptListsRead:
+		if reads(o, func() *shell.Script { return onbuildRun(p, o) }) {
 			return o
 		}
 	}

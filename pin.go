@@ -105,6 +105,13 @@ func (a resolverAdapter) Resolve(ctx context.Context, ref, file string) (fix.Pin
 	return fix.PinResult{Digest: res.Digest, FromLock: res.Source == "lock", Platform: res.Platform}, err
 }
 
+func (a resolverAdapter) ResolveIndex(ctx context.Context, ref, file string) (fix.PinResult, error) {
+	res, err := a.r.ResolveIndex(ctx, ref, displayPath(file))
+	return fix.PinResult{Digest: res.Digest, FromLock: res.Source == "lock", Platform: res.Platform}, err
+}
+
+func (a resolverAdapter) Platform() string { return a.r.Platform() }
+
 // options returns the rule's settings for a run.
 func (pr *pinRun) options(ctx context.Context) *fix.PinOptions {
 	if pr == nil {
@@ -129,8 +136,12 @@ func (pr *pinRun) prefetch(ctx context.Context, files iter.Seq[string]) {
 		if err != nil {
 			continue
 		}
-		for _, ref := range fix.PinReferences(doc, pr.update) {
-			pr.resolver.Prefetch(ctx, ref)
+		for _, l := range fix.PinLookups(doc, pr.update, pr.resolver.Platform()) {
+			if l.Index {
+				pr.resolver.PrefetchIndex(ctx, l.Ref)
+			} else {
+				pr.resolver.Prefetch(ctx, l.Ref)
+			}
 		}
 	}
 }

@@ -256,7 +256,7 @@ func TestPinDistributionEndToEnd(t *testing.T) {
 	if code != exitFindings || !strings.Contains(stdout, "(the linux/arm64 manifest, not the multi-platform index)") {
 		t.Errorf("platform check: exit %d\n%s", code, stdout)
 	}
-	code, _, _ = pinDfix(t, "--pin", "-w", "--platform", "linux/arm64", "--registry-mirror", mirror, pdf)
+	code, _, _ = pinDfix(t, "--pin", "-w", "--select", "pin-digest", "--platform", "linux/arm64", "--registry-mirror", mirror, pdf)
 	if got, w := pinFileText(t, pdf), "FROM python:3.12-slim@"+newKids["linux/arm64/v8"]+"\n"; code != exitClean || got != w {
 		t.Errorf("platform -w: exit %d %q, want %q", code, got, w)
 	}
@@ -286,5 +286,48 @@ func TestPinDistributionAuth(t *testing.T) {
 	}
 	if strings.Contains(stdout+stderr, registrytest.Password) {
 		t.Errorf("the password was printed")
+	}
+}
+
+// --platform pins the target platform's manifest only where the image is pulled for
+// the target platform: a FROM with a --platform of its own, and the # syntax=
+// frontend (run by the builder), keep the index, which works on every platform.
+func TestPinPlatformOnlyForTargetImages(t *testing.T) {
+	pinHermetic(t)
+	reg := registrytest.InProcess(t, nil)
+	idx, children := reg.PushIndex(t, "library/golang:1", true)
+	arm := children["linux/arm64/v8"]
+	frontend, _ := reg.PushIndex(t, "docker/dockerfile:1", true)
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"a FROM without --platform gets the target platform's manifest",
+			"FROM golang:1\n", "FROM golang:1@" + arm + "\n"},
+		{"a FROM on $TARGETPLATFORM gets the target platform's manifest",
+			"FROM --platform=$TARGETPLATFORM golang:1\n", "FROM --platform=$TARGETPLATFORM golang:1@" + arm + "\n"},
+		{"a FROM on the same platform gets its manifest",
+			"FROM --platform=linux/arm64 golang:1\n", "FROM --platform=linux/arm64 golang:1@" + arm + "\n"},
+		{"a FROM on another platform gets the index",
+			"FROM --platform=linux/amd64 golang:1\n", "FROM --platform=linux/amd64 golang:1@" + idx + "\n"},
+		{"a FROM on $BUILDPLATFORM gets the index",
+			"FROM --platform=$BUILDPLATFORM golang:1 AS build\n", "FROM --platform=$BUILDPLATFORM golang:1@" + idx + " AS build\n"},
+		{"an ARG default used by a FROM on $BUILDPLATFORM gets the index",
+			"ARG GO=golang:1\nFROM --platform=$BUILDPLATFORM ${GO}\n", "ARG GO=golang:1@" + idx + "\nFROM --platform=$BUILDPLATFORM ${GO}\n"},
+		{"an ARG default used by FROMs on two platforms gets the index",
+			"ARG GO=golang:1\nFROM ${GO}\nFROM --platform=$BUILDPLATFORM ${GO}\n", "ARG GO=golang:1@" + idx + "\nFROM ${GO}\nFROM --platform=$BUILDPLATFORM ${GO}\n"},
+		{"the syntax frontend, run by the builder, gets the index",
+			"# syntax=docker/dockerfile:1\nFROM scratch\n", "# syntax=docker/dockerfile:1@" + frontend + "\nFROM scratch\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "Dockerfile")
+			pinPutFile(t, f, tc.src)
+			code, stdout, stderr := pinDfix(t, "--pin", "-w", "--select", "pin-digest", "--platform", "linux/arm64", "--registry-mirror", "docker.io="+reg.Host, f)
+			if code != exitClean {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			if got := pinFileText(t, f); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
 	}
 }

@@ -21,6 +21,17 @@ type PinResolver interface {
 	Resolve(ctx context.Context, ref, file string) (PinResult, error)
 }
 
+// PinIndexResolver is a PinResolver with a target platform (--platform) that can also
+// look up the multi-platform index, for the images that do not run on that platform:
+// a FROM with a --platform of its own, the # syntax= frontend (it runs on the builder).
+type PinIndexResolver interface {
+	PinResolver
+	// Platform is the platform whose manifests Resolve pins, "" for the index.
+	Platform() string
+	// ResolveIndex is Resolve, pinning the index whatever Platform is.
+	ResolveIndex(ctx context.Context, ref, file string) (PinResult, error)
+}
+
 // PinResult is a resolved reference.
 type PinResult struct {
 	Digest   string // sha256:...
@@ -45,7 +56,8 @@ func pinRules() []*Rule {
 			"lets Renovate and Dependabot refresh it. With --pin, dfix looks each image up in its " +
 			"registry (once per run, however many files name it) and inserts `@sha256:...` after " +
 			"the tag — the index digest of a multi-platform image, or with --platform os/arch " +
-			"that platform's manifest. An image without a tag means :latest and is pinned as " +
+			"that platform's manifest (not for a FROM with another --platform of its own, nor " +
+			"for the # syntax= frontend, which runs on the builder: they keep the index). An image without a tag means :latest and is pinned as " +
 			"`name:latest@sha256:...`. It pins FROM images, COPY --from and RUN --mount from= " +
 			"images, the default of an ARG declared before the first FROM that a FROM uses as its " +
 			"whole image (`FROM ${BASE}`), and the `# syntax=` frontend image on its own line. " +
@@ -84,6 +96,37 @@ type pinSite struct {
 	nameEnd     int
 	digest      string
 	digestStart int
+	// platform is the --platform flag of the FROM that uses the image, as written;
+	// builder is set for the # syntax= frontend, which runs on the builder's platform.
+	platform string
+	builder  bool
+}
+
+// index reports whether the site is pinned to the multi-platform index although
+// the resolver pins platform's manifests: its image is not pulled for platform.
+func (s pinSite) index(platform string) bool {
+	if platform == "" {
+		return false
+	}
+	if s.builder {
+		return true
+	}
+	switch s.platform {
+	case "", platform, "$TARGETPLATFORM", "${TARGETPLATFORM}":
+		return false
+	}
+	return true
+}
+
+// fromPlatform returns the value of the --platform flag of the FROM in, or "".
+func fromPlatform(in *rewrite.Instruction) string {
+	t := in.Logical.Text
+	for _, f := range in.Flags {
+		if v, ok := strings.CutPrefix(t[f.Start:f.End], "--platform="); ok {
+			return unquotePair(v)
+		}
+	}
+	return ""
 }
 
 var argRefRe = regexp.MustCompile(`^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$`)
@@ -105,7 +148,9 @@ func pinSites(doc *rewrite.Document, args *MetaArgs) []pinSite {
 			continue
 		}
 		s := doc.LineStart(d.Line-1) + m[4]
-		sites = append(sites, newPinSite("# syntax= frontend image", d.Value, s, s+len(d.Value)))
+		site := newPinSite("# syntax= frontend image", d.Value, s, s+len(d.Value))
+		site.builder = true
+		sites = append(sites, site)
 	}
 	// A global ARG's default is pinned where it is written, never in FROM.
 	globals := args.written
@@ -122,7 +167,7 @@ func pinSites(doc *rewrite.Document, args *MetaArgs) []pinSite {
 			}
 		}
 	}
-	argSites := map[int]bool{} // ARG values already pinned by an earlier FROM
+	argSites := map[int]int{} // ARG values already pinned by an earlier FROM: their site
 	for _, in := range doc.Instructions {
 		if in.Logical == nil {
 			continue
@@ -153,14 +198,23 @@ func pinSites(doc *rewrite.Document, args *MetaArgs) []pinSite {
 					case strings.Contains(g.value, "$") || !g.ok:
 						sites = append(sites, pinSite{what: "ARG " + name + " default", image: g.value, start: g.start, end: g.end,
 							reason: "is not a plain image reference: pin it where its value is set"})
-					case !argSites[g.start]:
-						argSites[g.start] = true
+					default:
+						if i, ok := argSites[g.start]; ok {
+							if sites[i].platform != fromPlatform(in) {
+								sites[i].platform = "*" // FROMs on different platforms: the index
+							}
+							break
+						}
+						argSites[g.start] = len(sites)
 						s := newPinSite("ARG "+name+" default", g.value, g.start, g.end)
 						s.note = fmt.Sprintf(" (the image of FROM on line %d)", in.StartLine)
+						s.platform = fromPlatform(in)
 						sites = append(sites, s)
 					}
 				} else {
-					sites = append(sites, imageSite(in, "FROM image", w.Start, w.End))
+					s := imageSite(in, "FROM image", w.Start, w.End)
+					s.platform = fromPlatform(in)
+					sites = append(sites, s)
 				}
 			}
 			if len(words) == 3 && strings.EqualFold(t[words[1].Start:words[1].End], "as") {
@@ -250,11 +304,27 @@ func newPinSite(what, img string, start, end int) pinSite {
 // file at once instead of one file at a time.
 func PinReferences(doc *rewrite.Document, update bool) []string {
 	var out []string
+	for _, l := range PinLookups(doc, update, "") {
+		out = append(out, l.Ref)
+	}
+	return out
+}
+
+// PinLookup is a reference the pin-digest rule looks up, and whether it asks for the
+// multi-platform index whatever the resolver's platform (PinIndexResolver).
+type PinLookup struct {
+	Ref   string
+	Index bool
+}
+
+// PinLookups is PinReferences for a resolver that pins platform's manifests.
+func PinLookups(doc *rewrite.Document, update bool, platform string) []PinLookup {
+	var out []PinLookup
 	for _, s := range pinSites(doc, metaArgsOf(doc)) {
 		if s.lookup == "" || s.digest != "" && (!update || !s.hasTag) {
 			continue
 		}
-		out = append(out, s.lookup)
+		out = append(out, PinLookup{Ref: s.lookup, Index: s.index(platform)})
 	}
 	return out
 }
@@ -284,6 +354,11 @@ func checkPinDigest(p *Pass) {
 		if ctx == nil {
 			ctx = context.Background()
 		}
+		ir, _ := opts.Resolver.(PinIndexResolver)
+		platform := ""
+		if ir != nil {
+			platform = ir.Platform()
+		}
 		var wg sync.WaitGroup
 		for i, s := range sites {
 			if s.lookup == "" || s.digest != "" && (!opts.Update || !s.hasTag) {
@@ -292,6 +367,10 @@ func checkPinDigest(p *Pass) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				if s.index(platform) {
+					answers[i].res, answers[i].err = ir.ResolveIndex(ctx, s.lookup, p.Doc.Path)
+					return
+				}
 				answers[i].res, answers[i].err = opts.Resolver.Resolve(ctx, s.lookup, p.Doc.Path)
 			}()
 		}

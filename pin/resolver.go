@@ -114,6 +114,9 @@ type entry struct {
 	err   error
 	files map[string]bool // files whose rule asked (under Resolver.mu)
 	asked bool            // a rule asked for it, not only a prefetch
+	// platform is the platform whose manifest is looked up (nil: the index); it is
+	// Resolver.platform except for ResolveIndex.
+	platform *v1.Platform
 }
 
 // New returns a Resolver for one run.
@@ -167,10 +170,11 @@ func New(opts Options) (*Resolver, error) {
 // Platform returns the --platform asked for, or "".
 func (r *Resolver) Platform() string { return platformString(r.platform) }
 
-// lockKey is the lock file's key of a normalised reference.
-func (r *Resolver) lockKey(ref string) string {
-	if r.platform != nil {
-		return ref + " platform=" + platformString(r.platform)
+// lockKey is the lock file's key of a normalised reference looked up for platform
+// (nil: the index).
+func lockKey(ref string, platform *v1.Platform) string {
+	if platform != nil {
+		return ref + " platform=" + platformString(platform)
 	}
 	return ref
 }
@@ -180,7 +184,17 @@ func (r *Resolver) lockKey(ref string) string {
 // the report of failed lookups. Concurrent and later calls for the same image share
 // one lookup.
 func (r *Resolver) Resolve(ctx context.Context, ref, file string) (Result, error) {
-	e := r.start(ctx, ref, file, true)
+	return r.wait(ctx, r.start(ctx, ref, file, true, false))
+}
+
+// ResolveIndex is Resolve for an image that does not run on the --platform asked for
+// (a FROM with a --platform of its own, the # syntax= frontend, which runs on the
+// builder): the digest of the multi-platform index, whatever --platform says.
+func (r *Resolver) ResolveIndex(ctx context.Context, ref, file string) (Result, error) {
+	return r.wait(ctx, r.start(ctx, ref, file, true, true))
+}
+
+func (r *Resolver) wait(ctx context.Context, e *entry) (Result, error) {
 	select {
 	case <-e.done:
 		return e.res, e.err
@@ -192,19 +206,30 @@ func (r *Resolver) Resolve(ctx context.Context, ref, file string) (Result, error
 // Prefetch starts looking ref up without waiting, so that lookups run concurrently
 // (up to Jobs) while files are processed. A prefetched reference no rule asks for is
 // never reported as a failure.
-func (r *Resolver) Prefetch(ctx context.Context, ref string) { r.start(ctx, ref, "", false) }
+func (r *Resolver) Prefetch(ctx context.Context, ref string) { r.start(ctx, ref, "", false, false) }
 
-func (r *Resolver) start(ctx context.Context, ref, file string, asked bool) *entry {
+// PrefetchIndex is Prefetch for ResolveIndex.
+func (r *Resolver) PrefetchIndex(ctx context.Context, ref string) { r.start(ctx, ref, "", false, true) }
+
+func (r *Resolver) start(ctx context.Context, ref, file string, asked, index bool) *entry {
 	key := ref
 	t, perr := parseTag(ref)
 	if perr == nil {
 		key = normalTag(t)
 	}
+	platform := r.platform
+	if index {
+		platform = nil
+	}
+	entryKey := key
+	if index && r.platform != nil {
+		entryKey += " index" // not the lookup of the same reference for --platform
+	}
 	r.mu.Lock()
-	e := r.entries[key]
+	e := r.entries[entryKey]
 	if e == nil {
-		e = &entry{ref: key, done: make(chan struct{}), files: map[string]bool{}}
-		r.entries[key] = e
+		e = &entry{ref: key, platform: platform, done: make(chan struct{}), files: map[string]bool{}}
+		r.entries[entryKey] = e
 		if perr != nil {
 			e.err = perr
 			close(e.done)
@@ -252,7 +277,7 @@ func (e *LookupError) Unwrap() error { return e.Err }
 
 func (r *Resolver) lookup(ctx context.Context, e *entry, t name.Tag) {
 	defer close(e.done)
-	lk := r.lockKey(e.ref)
+	lk := lockKey(e.ref, e.platform)
 	if l := r.opts.Lock; l != nil && (!r.opts.Refresh || r.opts.Offline) {
 		if le, ok := l.Get(lk); ok {
 			e.res = Result{Digest: le.Digest, Source: "lock", Platform: le.Platform}
@@ -276,7 +301,7 @@ func (r *Resolver) lookup(ctx context.Context, e *entry, t name.Tag) {
 		e.err = &LookupError{Ref: e.ref, Err: err}
 		return
 	}
-	res, err := r.fetch(ctx, target)
+	res, err := r.fetch(ctx, target, e.platform)
 	if err != nil {
 		le := &LookupError{Ref: e.ref, Err: err}
 		if target.Name() != t.Name() {
@@ -386,10 +411,10 @@ func (e *statusError) Error() string {
 }
 
 // fetch looks one reference up, trying again on 429 and 5xx.
-func (r *Resolver) fetch(ctx context.Context, t name.Tag) (Result, error) {
+func (r *Resolver) fetch(ctx context.Context, t name.Tag, platform *v1.Platform) (Result, error) {
 	wait := r.opts.Backoff
 	for attempt := 0; ; attempt++ {
-		res, err := r.fetchOnce(ctx, t)
+		res, err := r.fetchOnce(ctx, t, platform)
 		if err == nil {
 			return res, nil
 		}
@@ -512,7 +537,7 @@ func describe(err error, ctx context.Context, timeout time.Duration) error {
 
 // fetchOnce does one lookup: HEAD the manifest; GET it when HEAD gives no digest;
 // with a platform, read the index (or the image's config) to pick that platform.
-func (r *Resolver) fetchOnce(ctx context.Context, t name.Tag) (Result, error) {
+func (r *Resolver) fetchOnce(ctx context.Context, t name.Tag, platform *v1.Platform) (Result, error) {
 	rt, err := r.transportFor(ctx, t)
 	if err != nil {
 		return Result{}, err
@@ -537,7 +562,7 @@ func (r *Resolver) fetchOnce(ctx context.Context, t name.Tag) (Result, error) {
 		return Result{}, fmt.Errorf("the registry only offers a schema 1 manifest, which has no stable digest")
 	}
 	res := Result{Digest: m.digest, Source: "registry", MediaType: m.mediaType}
-	if r.platform == nil {
+	if platform == nil {
 		return res, nil
 	}
 	if m.body == nil {
@@ -546,7 +571,7 @@ func (r *Resolver) fetchOnce(ctx context.Context, t name.Tag) (Result, error) {
 			return Result{}, err
 		}
 	}
-	return r.pickPlatform(ctx, client, t, res, m)
+	return r.pickPlatform(ctx, client, t, res, m, platform)
 }
 
 type manifestAnswer struct {
@@ -627,10 +652,10 @@ func mediaTypeOf(ct string) string {
 	return strings.TrimSpace(mt)
 }
 
-// pickPlatform returns the digest of the manifest for r.platform: an entry of the
+// pickPlatform returns the digest of the manifest for platform: an entry of the
 // index, or the image itself when its config says it is for that platform.
-func (r *Resolver) pickPlatform(ctx context.Context, client *http.Client, t name.Tag, res Result, m *manifestAnswer) (Result, error) {
-	want := platformString(r.platform)
+func (r *Resolver) pickPlatform(ctx context.Context, client *http.Client, t name.Tag, res Result, m *manifestAnswer, platform *v1.Platform) (Result, error) {
+	want := platformString(platform)
 	var doc struct {
 		MediaType string `json:"mediaType"`
 		Manifests []struct {
@@ -648,7 +673,7 @@ func (r *Resolver) pickPlatform(ctx context.Context, client *http.Client, t name
 	if res.Index() || doc.Manifests != nil {
 		var have []string
 		for _, d := range doc.Manifests {
-			if matches(d.Platform, r.platform) && digestRE.MatchString(d.Digest) {
+			if matches(d.Platform, platform) && digestRE.MatchString(d.Digest) {
 				return Result{Digest: d.Digest, Source: res.Source, Platform: want, MediaType: d.MediaType}, nil
 			}
 			if d.Platform != nil && d.Platform.OS != "unknown" {
@@ -673,7 +698,7 @@ func (r *Resolver) pickPlatform(ctx context.Context, client *http.Client, t name
 		return Result{}, fmt.Errorf("reading the config of %s: %v", t, err)
 	}
 	have := &v1.Platform{OS: c.OS, Architecture: c.Architecture, Variant: c.Variant}
-	if !matches(have, r.platform) {
+	if !matches(have, platform) {
 		return Result{}, fmt.Errorf("the tag is a single-platform %s image, not %s", orNone([]string{platformString(have)}), want)
 	}
 	res.Platform = want

@@ -921,21 +921,45 @@ func shellOptionFix(p *Pass, st *Stages, sc *shell.Script, target int, hazards [
 	if h := stageHazard(st, shellStage, in, hazards); h != nil {
 		return runGuardFix(sc, h, shellBash) // the SHELL's program has pipefail
 	}
-	// The end of the JSON array's first string, in the logical text.
-	text := sh.Logical.Text
-	i := sh.ArgsStart + strings.IndexByte(text[sh.ArgsStart:], '"')
-	if i < sh.ArgsStart {
+	// The option goes after the program and its long options: bash reads `--login`,
+	// `--norc`... only before its one-letter options (`bash -o pipefail --login`
+	// fails with "--: invalid option").
+	after := 1
+	for after < len(argv) && strings.HasPrefix(argv[after], "--") && argv[after] != "--" {
+		if argv[after] == "--rcfile" || argv[after] == "--init-file" {
+			after++
+		}
+		after++
+	}
+	if after > len(argv) {
 		return display("the SHELL instruction could not be located exactly: add \"-o\", \"pipefail\" to it")
 	}
-	end := -1
-	for j := i + 1; j < len(text); j++ {
-		if text[j] == '\\' {
-			j++
-			continue
-		}
-		if text[j] == '"' {
-			end = j + 1
+	// The end of the JSON array's string number after, in the logical text.
+	text := sh.Logical.Text
+	i, end := sh.ArgsStart, -1
+	for n := 0; n < after; n++ {
+		k := strings.IndexByte(text[i:], '"')
+		if k < 0 {
+			end = -1
 			break
+		}
+		i += k
+		end = -1
+		for j := i + 1; j < len(text); j++ {
+			if text[j] == '\\' {
+				j++
+				continue
+			}
+			if text[j] == '"' {
+				end = j + 1
+				break
+			}
+		}
+		if end < 0 {
+			break
+		}
+		if n+1 < after {
+			i = end
 		}
 	}
 	if end < 0 || !sh.Logical.Contiguous(i, end-1) {
@@ -953,7 +977,7 @@ func shellOptionFix(p *Pass, st *Stages, sc *shell.Script, target int, hazards [
 		return display("")
 	}
 	doc, err := rewrite.Parse(p.Doc.Path, out)
-	want := append([]string{argv[0], "-o", "pipefail"}, argv[1:]...)
+	want := append(append(slices.Clone(argv[:after]), "-o", "pipefail"), argv[after:]...)
 	var got []string
 	if err != nil || len(doc.Instructions) != len(p.Doc.Instructions) ||
 		json.Unmarshal([]byte(doc.Instructions[sh.Index].Args()), &got) != nil || !slices.Equal(got, want) {

@@ -2,6 +2,7 @@ package fix
 
 import (
 	"errors"
+	"path"
 	"slices"
 	"strings"
 
@@ -30,7 +31,9 @@ func runRules() []*Rule {
 				"`( ... )` so nothing leaks into the second (a sourced file is taken not to turn " +
 				"on -e). Never merged: exec-form RUNs, heredocs, a RUN ending in a shell " +
 				"comment (the joined text would be commented out), a backgrounded `&`, `set`, " +
-				"`shopt -o` or `eval` in the first RUN (errexit is ignored inside a list followed by `&&`), and, " +
+				"`shopt -o` or `eval` in the first RUN (errexit is ignored inside a list followed by `&&`), " +
+				"a first RUN that replaces the shell program (`ln -sf bash /bin/sh`, `dpkg-reconfigure dash`: " +
+				"the merged rest would go on in the old shell), and, " +
 				"when the SHELL has -e, anything that would need a group or a subshell. The fix is " +
 				"unsafe: the layers change and the build cache is used differently. Like hadolint, " +
 				"a pair of one-command RUNs that cannot be merged is still reported, with the reason. " +
@@ -126,13 +129,15 @@ type runShape struct {
 	why      string // not empty: the RUN cannot take part in a merge, and why
 	commands int    // simple commands, as hadolint counts them (reporting only)
 
-	comment    bool   // a shell comment: it runs to the end of the logical line
-	background bool   // a command run with & (or a coprocess)
-	heredoc    bool   // a shell heredoc
-	refuse     string // a command that must not run inside a list followed by && (set, eval)
-	leak       string // the first command that changes the shell's state, outside a subshell
-	compound   bool   // the last statement holds nested command lists (matters under -e)
-	group      bool   // as the second RUN, it needs { ...; } so && guards all of it
+	comment    bool     // a shell comment: it runs to the end of the logical line
+	background bool     // a command run with & (or a coprocess)
+	heredoc    bool     // a shell heredoc
+	refuse     string   // a command that must not run inside a list followed by && (set, eval)
+	leak       string   // the first command that changes the shell's state, outside a subshell
+	compound   bool     // the last statement holds nested command lists (matters under -e)
+	group      bool     // as the second RUN, it needs { ...; } so && guards all of it
+	writes     []string // literal paths the RUN replaces, moves or removes (ln, rm, mv... or >)
+	dashConf   bool     // dpkg-reconfigure dash: /bin/sh may stop being dash
 
 	body    int  // file offset of the shell text's first statement
 	cut     int  // file offset just after the last statement, before its `;`
@@ -149,6 +154,12 @@ var leakCommands = map[string]bool{
 	".": true, "shopt": true, "trap": true, "alias": true, "unalias": true, "read": true,
 	"mapfile": true, "readarray": true, "getopts": true, "let": true, "shift": true, "hash": true,
 	"enable": true, "exec": true, "exit": true, "return": true, "logout": true,
+}
+
+// fileWriters replace, move or remove the files named in their arguments.
+var fileWriters = map[string]bool{
+	"ln": true, "rm": true, "mv": true, "cp": true, "unlink": true, "install": true,
+	"update-alternatives": true, "dpkg-divert": true,
 }
 
 // refuseCommands cannot be isolated in a subshell: `set -e` (and whatever eval runs) is
@@ -233,6 +244,11 @@ func analyzeRun(p *Pass, in *rewrite.Instruction) *runShape {
 			if n.Op == syntax.Hdoc || n.Op == syntax.DashHdoc {
 				r.heredoc = true
 			}
+			if n.Word != nil {
+				if v, ok := shell.Lit(n.Word); ok {
+					r.writes = append(r.writes, v)
+				}
+			}
 		case *syntax.CallExpr:
 			r.commands++
 			if len(n.Args) == 0 {
@@ -240,6 +256,16 @@ func analyzeRun(p *Pass, in *rewrite.Instruction) *runShape {
 				break
 			}
 			name, ok := commandWord(n)
+			if ok && fileWriters[name] {
+				for _, w := range n.Args[1:] {
+					if v, ok := shell.Lit(w); ok {
+						r.writes = append(r.writes, v)
+					}
+				}
+			}
+			if ok && name == "dpkg-reconfigure" && shell.HasWord(n, 1, []string{"dash"}) {
+				r.dashConf = true
+			}
 			switch {
 			case !ok:
 				// A computed command name could be a builtin: keep it in a subshell.
@@ -460,6 +486,27 @@ func checkRunMerge(p *Pass) {
 	}
 }
 
+// changesShell reports whether RUN a replaces or removes the program of the SHELL argv
+// (nil: /bin/sh), as `rm /bin/sh && ln -s /bin/bash /bin/sh` or `dpkg-reconfigure dash`
+// do: a later RUN runs the new program, the rest of a merged RUN the old one.
+func changesShell(a *runShape, argv []string) bool {
+	prog := "/bin/sh"
+	if len(argv) > 0 {
+		prog = argv[0]
+	}
+	base := path.Base(prog)
+	if a.dashConf && base == "sh" {
+		return true
+	}
+	for _, w := range a.writes {
+		w = path.Clean(w)
+		if w == prog || w == "/bin/"+base || w == "/usr/bin/"+base {
+			return true
+		}
+	}
+	return false
+}
+
 // mergeFix returns the fix that merges RUN b into RUN a right above it, or why it
 // cannot keep the meaning of the two.
 func mergeFix(p *Pass, a, b *runShape, errexit bool) (*Fix, string) {
@@ -482,6 +529,8 @@ func mergeFix(p *Pass, a, b *runShape, errexit bool) (*Fix, string) {
 		return nil, "the second RUN's flags span several lines"
 	case b.group && (b.comment || !b.tailOK):
 		return nil, "the second RUN would need a { ...; } group, and it ends in a shell comment"
+	case changesShell(a, p.Facts.Stages().Shell(b.in)):
+		return nil, "the first RUN changes the shell program the second RUN is run by (a new RUN starts the new one; a merged RUN goes on in the old one)"
 	case errexit && a.leak != "":
 		return nil, "the first RUN runs " + a.leak + " and would need a subshell, where the SHELL's -e is ignored before &&"
 	case errexit && b.group:

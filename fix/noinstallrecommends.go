@@ -94,9 +94,21 @@ func checkNoInstallRecommends(p *Pass) {
 			if stages == nil {
 				stages = p.Facts.Stages()
 			}
-			if clients, edit, ok := caCertificatesEdit(p, stages, s, c, sub); ok {
+			var add []string
+			var last *syntax.Word
+			if clients, w, ok := recommendedNeed(p, stages, s, c, sub, caNeed); ok {
 				fix.Title = "Add --no-install-recommends and ca-certificates (" + caNames(clients) + " for https)"
-				fix.Edits = append(fix.Edits, edit)
+				add, last = append(add, caNeed.pkg), w
+			}
+			if clients, w, ok := recommendedNeed(p, stages, s, c, sub, libcNeed); ok {
+				if len(add) == 0 {
+					fix.Title = "Add --no-install-recommends"
+				}
+				fix.Title += " and libc6-dev (" + caNames(clients) + " to compile and link C)"
+				add, last = append(add, libcNeed.pkg), w
+			}
+			if len(add) > 0 {
+				fix.Edits = append(fix.Edits, caEdit(p, s, last, add))
 			}
 			p.Report(Diagnostic{
 				Start:   start,
@@ -172,6 +184,39 @@ var caDependents = map[string]bool{
 	"rubygems-integration": true, "libwww-perl": true, "liblwp-protocol-https-perl": true,
 	"r-base": true, "r-base-core": true, "r-base-dev": true,
 }
+
+// libcCompilers are C compilers that reach libc6-dev (the C library's headers, crt1.o
+// and libc.so) only through a Recommends: with --no-install-recommends gcc cannot
+// compile or link a C program ("stdio.h: No such file", "cannot find crt1.o"; proven
+// by a build on debian:bookworm-slim). g++, gfortran and clang depend on it.
+var libcCompilers = map[string]string{
+	"gcc": "recommends it", "gcc-9": "recommends it", "gcc-10": "recommends it",
+	"gcc-11": "recommends it", "gcc-12": "recommends it", "gcc-13": "recommends it",
+	"gcc-14": "recommends it",
+}
+
+// libcDependents bring libc6-dev through their dependencies (Debian bookworm's
+// metadata).
+var libcDependents = map[string]bool{
+	"libc6-dev": true, "libc-dev": true, "build-essential": true,
+	"g++": true, "g++-10": true, "g++-11": true, "g++-12": true, "g++-13": true, "g++-14": true,
+	"gfortran": true, "gfortran-12": true, "clang": true, "clang-13": true, "clang-14": true,
+	"clang-15": true, "clang-16": true, "libstdc++-12-dev": true, "zlib1g-dev": true,
+	"python3-dev": true, "python3.11-dev": true, "libpython3-dev": true, "libpython3.11-dev": true,
+}
+
+// recNeed is a package that some packages reach only through a Recommends (clients)
+// and others depend on (dependents).
+type recNeed struct {
+	pkg        string
+	clients    map[string]string
+	dependents map[string]bool
+}
+
+var (
+	caNeed   = recNeed{"ca-certificates", caTLSClients, caDependents}
+	libcNeed = recNeed{"libc6-dev", libcCompilers, libcDependents}
+)
 
 // caNames says which packages need ca-certificates: "curl needs it", "curl and git
 // need it".
@@ -280,38 +325,39 @@ func paramName(w *syntax.Word) (name string, quoted bool) {
 	return x.Param.Value, quoted
 }
 
-// caCertificatesEdit returns the edit that adds ca-certificates to the apt-get install
+// recommendedNeed (for ca-certificates) returns the word after which to add ca-certificates to the apt-get install
 // call c (subcommand word sub) that --no-install-recommends is about to be added to,
 // and the TLS clients in its list that need it. ok is false when nothing needs it: no
 // TLS client in the list, ca-certificates (or a package that depends on it) in the
 // list or installed before in the stage or a stage it is built on, or a word of the
 // list that dfix cannot read.
-func caCertificatesEdit(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr, sub int) ([]string, rewrite.Edit, bool) {
+// (The same for any recNeed.)
+func recommendedNeed(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr, sub int, need recNeed) ([]string, *syntax.Word, bool) {
 	pkgs, ok := aptInstallPkgs(s, c, sub, pkgVars(p, s.In))
 	if !ok || len(pkgs) == 0 {
-		return nil, rewrite.Edit{}, false
+		return nil, nil, false
 	}
 	var clients []string
 	seen := map[string]bool{}
 	for _, pk := range pkgs {
-		if caDependents[pk.name] {
-			return nil, rewrite.Edit{}, false
+		if need.dependents[pk.name] {
+			return nil, nil, false
 		}
-		if caTLSClients[pk.name] != "" && !seen[pk.name] {
+		if need.clients[pk.name] != "" && !seen[pk.name] {
 			seen[pk.name] = true
 			clients = append(clients, pk.name)
 		}
 	}
-	if len(clients) == 0 || caInstalledBefore(p, stages, s, c) {
-		return nil, rewrite.Edit{}, false
+	if len(clients) == 0 || installedBefore(p, stages, s, c, need) {
+		return nil, nil, false
 	}
-	return clients, caEdit(p, s, pkgs[len(pkgs)-1].w), true
+	return clients, pkgs[len(pkgs)-1].w, true
 }
 
 // caEdit inserts ca-certificates after the last package word: on a line of its own,
 // with the same indent, when that word starts its line (a list of one package per
 // line), else on the same line.
-func caEdit(p *Pass, s *shell.Script, last *syntax.Word) rewrite.Edit {
+func caEdit(p *Pass, s *shell.Script, last *syntax.Word, add []string) rewrite.Edit {
 	at := s.FileEnd(last.End())
 	start := s.FileOffset(last.Pos())
 	li := p.Doc.LineOf(start) - 1
@@ -323,17 +369,21 @@ func caEdit(p *Pass, s *shell.Script, last *syntax.Word) rewrite.Edit {
 		if s.IsHeredoc() && start >= s.In.Heredocs[0].Start {
 			esc = `\` // the shell continues a heredoc body's lines, not the Dockerfile
 		}
-		return rewrite.Edit{Start: at, End: at, New: " " + esc + p.Doc.LineEOL(li) + indent + "ca-certificates"}
+		var b strings.Builder
+		for _, pkg := range add {
+			b.WriteString(" " + esc + p.Doc.LineEOL(li) + indent + pkg)
+		}
+		return rewrite.Edit{Start: at, End: at, New: b.String()}
 	}
-	return rewrite.Edit{Start: at, End: at, New: " ca-certificates"}
+	return rewrite.Edit{Start: at, End: at, New: " " + strings.Join(add, " ")}
 }
 
-// caInstalledBefore reports whether ca-certificates is in the image before the call c
+// installedBefore (for ca-certificates) reports whether ca-certificates is in the image before the call c
 // runs: an apt install before it in the RUN, in an earlier RUN of the stage or in a
 // stage it is built on names ca-certificates or a package that depends on it, or
 // names a TLS client with recommends on (then either recommends bring it, or this rule
 // adds it there).
-func caInstalledBefore(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr) bool {
+func installedBefore(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr, need recNeed) bool {
 	chain := map[int]bool{}
 	for _, st := range stages.chain(s.In.Stage) {
 		chain[st] = true
@@ -359,7 +409,7 @@ func caInstalledBefore(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallE
 			pkgs, readable := aptInstallPkgs(o, ac.call, ac.sub, pkgVars(p, in))
 			_, recommendsSet := aptGetSubcommand(ac.call, ac.cmd+1)
 			for _, pk := range pkgs {
-				if caDependents[pk.name] || readable && !recommendsSet && caTLSClients[pk.name] != "" {
+				if need.dependents[pk.name] || readable && !recommendsSet && need.clients[pk.name] != "" {
 					return true
 				}
 			}

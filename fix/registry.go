@@ -22,7 +22,10 @@ func Rules() []*Rule {
 				"own when the list has one package per line). It does not when ca-certificates, " +
 				"or a package that depends on it (python3-pip, ca-certificates-java...), is in " +
 				"the list or installed before in the stage or a stage it is built on, or when a " +
-				"word of the list cannot be read ($VAR without a known value). It is unsafe " +
+				"word of the list cannot be read ($VAR without a known value). In the same way gcc " +
+				"only recommends libc6-dev, without which it cannot compile or link C: the fix " +
+				"adds libc6-dev unless a package that depends on it (build-essential, g++, " +
+				"clang...) is there. It is unsafe " +
 				"because the build may rely on another recommended package; check that the " +
 				"image still works.",
 			Before:        "RUN apt-get update && apt-get install -y curl",

@@ -382,14 +382,67 @@ func earlyStop(elems []*syntax.Stmt) string {
 		if writer == "yes" {
 			return "yes is killed by SIGPIPE when " + rname + " stops reading"
 		}
+		why := ""
 		if f := earlyReaders[reader]; f != nil {
-			if why := f(args); why != "" {
-				if writer == "" {
-					writer = "the command before it"
-				}
-				return why + ": " + writer + " is killed by SIGPIPE if it writes after that"
-			}
+			why = f(args)
 		}
+		if why == "" && reader == "" {
+			why = compoundEarly(elems[k+1])
+		}
+		if why != "" {
+			if writer == "" {
+				writer = "the command before it"
+			}
+			return why + ": " + writer + " is killed by SIGPIPE if it writes after that"
+		}
+	}
+	return ""
+}
+
+// compoundEarly says why a reader that is not a simple command may stop reading its
+// input early: a `{ ...; }` or `( ... )` whose first command is an early reader
+// (`{ read -r first; ...; }`), or a while/until loop left with break, exit or return
+// (`while read -r l; do ...; break; done`). "" when it reads everything, as far as
+// dfix can tell.
+func compoundEarly(st *syntax.Stmt) string {
+	switch c := st.Cmd.(type) {
+	case *syntax.Block:
+		if len(c.Stmts) > 0 {
+			return firstEarly(c.Stmts[0])
+		}
+	case *syntax.Subshell:
+		if len(c.Stmts) > 0 {
+			return firstEarly(c.Stmts[0])
+		}
+	case *syntax.WhileClause:
+		stop := ""
+		syntax.Walk(c, func(n syntax.Node) bool {
+			if x, ok := n.(*syntax.CallExpr); ok && stop == "" {
+				if name, _ := shell.CommandName(x); name == "break" || name == "exit" || name == "return" {
+					stop = "the loop reading it may end with " + name + " before the input does"
+				}
+			}
+			return stop == ""
+		})
+		return stop
+	}
+	return ""
+}
+
+// firstEarly is compoundEarly for the first command of a group or subshell.
+func firstEarly(st *syntax.Stmt) string {
+	for _, r := range st.Redirs {
+		if r.N == nil && (r.Op == syntax.RdrIn || r.Op == syntax.RdrInOut || r.Op == syntax.Hdoc ||
+			r.Op == syntax.DashHdoc || r.Op == syntax.WordHdoc) {
+			return "" // reads something else
+		}
+	}
+	name, args := callName(st)
+	if name == "" {
+		return compoundEarly(st)
+	}
+	if f := earlyReaders[name]; f != nil {
+		return f(args)
 	}
 	return ""
 }
@@ -432,7 +485,8 @@ func shortText(s *shell.Script, n syntax.Node) string {
 // writes more, which pipefail turns into a failed pipeline. Not here because they
 // read to the end: tail (also -n +N), less and more (which copy everything when the
 // output is not a terminal), sort, wc, cut, tr, tee, xargs, grep without -q/-m/-l,
-// sed without q, awk without exit, and `while read` loops.
+// sed without q, awk without exit, and `while read` loops without break (see
+// compoundEarly for groups and loops).
 var earlyReaders = map[string]func(args []string) string{
 	"head":  func([]string) string { return "head stops reading after what it prints" },
 	"grep":  grepEarly,

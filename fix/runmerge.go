@@ -107,7 +107,8 @@ func runRules() []*Rule {
 				"(with the stages built from it) where " +
 				"pipefail would break a pipeline by design: a writer killed by SIGPIPE when " +
 				"its reader stops early (`yes | cmd`, `cmd | head`, `grep -q`/`-m N`/`-l`, a " +
-				"sed script with `q`, awk with `exit`, `read`), or a pipeline whose status is " +
+				"sed script with `q`, awk with `exit`, `read`, a group starting with one of them, " +
+				"a while loop left with break), or a pipeline whose status is " +
 				"ignored on purpose (`a | b || true`); the advice names that pipeline. The " +
 				"other RUNs with pipes in such a stage start with `set -o pipefail &&` " +
 				"instead when their shell has it (ash or bash as /bin/sh, or the SHELL's " +

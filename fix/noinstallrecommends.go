@@ -96,16 +96,11 @@ func checkNoInstallRecommends(p *Pass) {
 			}
 			var add []string
 			var last *syntax.Word
-			if clients, w, ok := recommendedNeed(p, stages, s, c, sub, caNeed); ok {
-				fix.Title = "Add --no-install-recommends and ca-certificates (" + caNames(clients) + " for https)"
-				add, last = append(add, caNeed.pkg), w
-			}
-			if clients, w, ok := recommendedNeed(p, stages, s, c, sub, libcNeed); ok {
-				if len(add) == 0 {
-					fix.Title = "Add --no-install-recommends"
+			for _, need := range recNeeds {
+				if clients, w, ok := recommendedNeed(p, stages, s, c, sub, need); ok {
+					fix.Title += " and " + need.pkg + " (" + caNames(clients) + " " + need.purpose + ")"
+					add, last = append(add, need.pkg), w
 				}
-				fix.Title += " and libc6-dev (" + caNames(clients) + " to compile and link C)"
-				add, last = append(add, libcNeed.pkg), w
 			}
 			if len(add) > 0 {
 				fix.Edits = append(fix.Edits, caEdit(p, s, last, add))
@@ -211,12 +206,16 @@ type recNeed struct {
 	pkg        string
 	clients    map[string]string
 	dependents map[string]bool
+	purpose    string // in the fix's title: "curl needs it " + purpose
 }
 
-var (
-	caNeed   = recNeed{"ca-certificates", caTLSClients, caDependents}
-	libcNeed = recNeed{"libc6-dev", libcCompilers, libcDependents}
-)
+var recNeeds = []recNeed{
+	{"ca-certificates", caTLSClients, caDependents, "for https"},
+	{"libc6-dev", libcCompilers, libcDependents, "to compile and link C"},
+	// xvfb-run fails without xauth ("xauth command not found", exit code 3; proven by
+	// a build on debian:bookworm-slim).
+	{"xauth", map[string]string{"xvfb": "recommends it"}, map[string]bool{"xauth": true}, "for xvfb-run"},
+}
 
 // caNames says which packages need ca-certificates: "curl needs it", "curl and git
 // need it".

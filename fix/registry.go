@@ -25,7 +25,7 @@ func Rules() []*Rule {
 				"word of the list cannot be read ($VAR without a known value). In the same way gcc " +
 				"only recommends libc6-dev, without which it cannot compile or link C: the fix " +
 				"adds libc6-dev unless a package that depends on it (build-essential, g++, " +
-				"clang...) is there. It is unsafe " +
+				"clang...) is there, and xauth with xvfb (xvfb-run needs it). It is unsafe " +
 				"because the build may rely on another recommended package; check that the " +
 				"image still works.",
 			Before:        "RUN apt-get update && apt-get install -y curl",

@@ -67,6 +67,21 @@ func shellOption(args []string, long string, short byte) bool {
 	return on
 }
 
+// turnsOff reports whether shell arguments turn a long option off (`+o pipefail`,
+// `+eo pipefail`) before the command.
+func turnsOff(args []string, long string) bool {
+	for i := 0; i+1 < len(args); i++ {
+		a := args[i]
+		if a == "-c" || a == "--" {
+			return false
+		}
+		if strings.HasPrefix(a, "+") && strings.Contains(a[1:], "o") && args[i+1] == long {
+			return true
+		}
+	}
+	return false
+}
+
 // shellPipefail reports whether a SHELL argv runs a shell with pipefail on.
 func shellPipefail(argv []string) bool {
 	return pipefailShells[shellName(argv)] && shellOption(argv[1:], "pipefail", 0)
@@ -970,6 +985,9 @@ func shellOptionFix(p *Pass, st *Stages, sc *shell.Script, target int, hazards [
 		return display("the SHELL runs " + argv[0] + ", which dfix does not know to have -o pipefail: use bash or ash with \"-o\", \"pipefail\"")
 	case sh.Logical == nil || sh.Stage < 0:
 		return display("the SHELL instruction could not be located exactly: add \"-o\", \"pipefail\" to it")
+	case turnsOff(argv[1:], "pipefail"):
+		// An option added before it would be turned off again: the fix never settled.
+		return display("the SHELL turns pipefail off (\"+o\", \"pipefail\"): take that out if a failing pipeline should fail the RUN")
 	}
 	shellStage := sh.Stage
 	if h := stageHazard(st, shellStage, in, hazards); h != nil {

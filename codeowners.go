@@ -29,8 +29,8 @@ type ownersFile struct {
 
 // codeOwners finds and caches the CODEOWNERS files of the repositories the files are in.
 type codeOwners struct {
+	repos repoRoots
 	mu    sync.Mutex
-	roots map[string]string      // folder -> its repository root ("" outside one)
 	files map[string]*ownersFile // repository root -> its CODEOWNERS (nil: none)
 }
 
@@ -78,26 +78,17 @@ func (r ownerRule) match(rel string) bool {
 // ownersOf returns the owners of the file at path and whether its repository has a
 // CODEOWNERS file at all.
 func (co *codeOwners) ownersOf(path string) (owners []string, known bool) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
+	root, rel, ok := co.repos.locate(path)
+	if root == "" {
 		return nil, false
 	}
 	co.mu.Lock()
 	defer co.mu.Unlock()
-	if co.roots == nil {
-		co.roots, co.files = map[string]string{}, map[string]*ownersFile{}
+	if co.files == nil {
+		co.files = map[string]*ownersFile{}
 	}
-	dir := filepath.Dir(abs)
-	root, ok := co.roots[dir]
-	if !ok {
-		root = repoRoot(dir)
-		co.roots[dir] = root
-	}
-	if root == "" {
-		return nil, false
-	}
-	of, ok := co.files[root]
-	if !ok {
+	of, found := co.files[root]
+	if !found {
 		for _, place := range codeOwnersPlaces {
 			if b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(place))); err == nil {
 				of = &ownersFile{root: root, rules: parseCodeOwners(b)}
@@ -109,11 +100,9 @@ func (co *codeOwners) ownersOf(path string) (owners []string, known bool) {
 	if of == nil {
 		return nil, false
 	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil {
+	if !ok {
 		return nil, true
 	}
-	rel = filepath.ToSlash(rel)
 	for i := len(of.rules) - 1; i >= 0; i-- {
 		if of.rules[i].match(rel) {
 			return of.rules[i].owners, true

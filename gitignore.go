@@ -16,6 +16,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // ignorePattern is one line of a .gitignore file.
@@ -160,6 +161,42 @@ func newIgnoreStack(dir string) *ignoreStack {
 		s.push(chain[i])
 	}
 	return s
+}
+
+// repoRoots finds the repository of files, keeping the root found for each folder:
+// CODEOWNERS and the report paths of code scanning both read paths from it.
+type repoRoots struct {
+	mu    sync.Mutex
+	byDir map[string]string // folder (absolute) -> its repository root ("" outside one)
+}
+
+// locate returns the root of the repository holding the file at path ("" outside
+// one) and the file's slash-separated path from that root; ok is false when there is
+// no such path.
+func (r *repoRoots) locate(path string) (root, rel string, ok bool) {
+	abs, err := filepath.Abs(filepath.FromSlash(path))
+	if err != nil {
+		return "", "", false
+	}
+	dir := filepath.Dir(abs)
+	r.mu.Lock()
+	if r.byDir == nil {
+		r.byDir = map[string]string{}
+	}
+	root, seen := r.byDir[dir]
+	if !seen {
+		root = repoRoot(dir)
+		r.byDir[dir] = root
+	}
+	r.mu.Unlock()
+	if root == "" {
+		return "", "", false
+	}
+	rel, err = filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return root, "", false
+	}
+	return root, filepath.ToSlash(rel), true
 }
 
 // repoRoot returns the folder at or above dir that holds a .git (folder, or file for a

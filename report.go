@@ -282,9 +282,9 @@ func (rp *reporter) finish() int {
 			return exitError
 		}
 	case cfg.format == "github":
-		paths := repoPaths{}
+		repos := &repoRoots{}
 		for _, r := range rp.records {
-			writeGitHub(cfg.stdout, paths, r)
+			writeGitHub(cfg.stdout, repos, r)
 		}
 	case cfg.format == "markdown":
 		rp.writeMarkdown(cfg.stdout)

@@ -109,43 +109,25 @@ func sarifRules(rules []*fix.Rule) []sarifRule {
 	return out
 }
 
-// repoPaths gives a file's path from the root of its git repository, as code scanning
+// repoPath gives a file's path from the root of its git repository, as code scanning
 // and the Actions runner read the paths of results and annotations (relative ones from
-// the root of the repository, not from the folder dfix runs in). It caches the root of
-// each folder.
-type repoPaths map[string]string // folder (absolute) -> its repository root ("" outside one)
-
-// rel returns the slash-separated path of p (a record's path) from its repository's
-// root, and false, with p as given, when p is not in a repository.
-func (rp repoPaths) rel(p string) (string, bool) {
+// the root of the repository, not from the folder dfix runs in), and false, with p as
+// given, when p is not in a repository.
+func repoPath(repos *repoRoots, p string) (string, bool) {
 	if p == "-" || p == "" {
 		return p, false
 	}
-	abs, err := filepath.Abs(filepath.FromSlash(p))
-	if err != nil {
-		return p, false
+	if _, rel, ok := repos.locate(p); ok {
+		return rel, true
 	}
-	dir := filepath.Dir(abs)
-	root, ok := rp[dir]
-	if !ok {
-		root = repoRoot(dir)
-		rp[dir] = root
-	}
-	if root == "" {
-		return p, false
-	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return p, false
-	}
-	return filepath.ToSlash(rel), true
+	return p, false
 }
 
 // sarifURI is a SARIF artifact uri: a valid URI reference (RFC 3986), relative to the
 // repository root where the file is in one, else as given, an absolute path as a file
 // URI.
-func (rp repoPaths) sarifURI(p string) string {
-	rel, ok := rp.rel(p)
+func sarifURI(repos *repoRoots, p string) string {
+	rel, ok := repoPath(repos, p)
 	if !ok && (filepath.IsAbs(filepath.FromSlash(p)) || strings.HasPrefix(p, "/")) {
 		if !strings.HasPrefix(p, "/") {
 			p = "/" + p // C:/x: file:///C:/x
@@ -177,12 +159,12 @@ func writeSARIF(w io.Writer, records []findingRecord) error {
 		ColumnKind: "unicodeCodePoints",
 		Results:    []sarifResult{},
 	}
-	paths := repoPaths{}
+	repos := &repoRoots{}
 	for _, r := range records {
 		if r.Fixed || r.Ignored {
 			continue // fixed in place, or turned off by a comment --add-ignore wrote: nothing left to show
 		}
-		uri := paths.sarifURI(r.Path)
+		uri := sarifURI(repos, r.Path)
 		res := sarifResult{
 			RuleID: r.Rule, RuleIndex: index[r.Rule], Level: "warning",
 			Message: sarifText{r.Message},
@@ -219,7 +201,7 @@ func writeSARIF(w io.Writer, records []findingRecord) error {
 
 // writeGitHub prints a GitHub Actions workflow annotation; the runner reads a relative
 // file path from the repository root.
-func writeGitHub(w io.Writer, paths repoPaths, r findingRecord) {
+func writeGitHub(w io.Writer, repos *repoRoots, r findingRecord) {
 	if r.Fixed || r.Ignored {
 		return
 	}
@@ -228,12 +210,12 @@ func writeGitHub(w io.Writer, paths repoPaths, r findingRecord) {
 		msg += " (" + r.Help + ")"
 	}
 	fmt.Fprintf(w, "::warning file=%s,line=%d,col=%d,endLine=%d,endColumn=%d,title=%s::%s\n",
-		ghProperty(ghPath(paths, r.Path)), r.Line, r.Column, r.EndLine, r.EndColumn, ghProperty("dfix "+r.Rule), ghData(msg))
+		ghProperty(ghPath(repos, r.Path)), r.Line, r.Column, r.EndLine, r.EndColumn, ghProperty("dfix "+r.Rule), ghData(msg))
 }
 
 // ghPath is an annotation's file: from the repository root, or as given outside one.
-func ghPath(paths repoPaths, p string) string {
-	rel, _ := paths.rel(p)
+func ghPath(repos *repoRoots, p string) string {
+	rel, _ := repoPath(repos, p)
 	return rel
 }
 

@@ -40,7 +40,13 @@ var pipefailShells = map[string]bool{"bash": true, "zsh": true, "ash": true, "ks
 // option named long (`-o pipefail`, `-eo pipefail`), or, when short is not 0, its
 // one-letter form (`-e`, `-ex`).
 func shellOption(args []string, long string, short byte) bool {
-	on := false
+	on, _ := shellOptionState(args, long, short)
+	return on
+}
+
+// shellOptionState is shellOption, and whether the arguments name the option at all
+// (`+o pipefail` turns it off on purpose).
+func shellOptionState(args []string, long string, short byte) (on, named bool) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" || a == "-c" || !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+") {
@@ -56,30 +62,21 @@ func shellOption(args []string, long string, short byte) bool {
 		enable := a[0] == '-'
 		if strings.Contains(flags, "o") && i+1 < len(args) {
 			if args[i+1] == long {
-				on = enable
+				on, named = enable, true
 			}
 			i++
 		}
 		if short != 0 && strings.IndexByte(flags, short) >= 0 {
-			on = enable
+			on, named = enable, true
 		}
 	}
-	return on
+	return on, named
 }
 
-// turnsOff reports whether shell arguments turn a long option off (`+o pipefail`,
-// `+eo pipefail`) before the command.
-func turnsOff(args []string, long string) bool {
-	for i := 0; i+1 < len(args); i++ {
-		a := args[i]
-		if a == "-c" || a == "--" {
-			return false
-		}
-		if strings.HasPrefix(a, "+") && strings.Contains(a[1:], "o") && args[i+1] == long {
-			return true
-		}
-	}
-	return false
+// offOnPurpose reports whether a SHELL argv turns pipefail off (`+o pipefail`).
+func offOnPurpose(argv []string) bool {
+	on, named := shellOptionState(argv[1:], "pipefail", 0)
+	return named && !on
 }
 
 // shellPipefail reports whether a SHELL argv runs a shell with pipefail on.
@@ -985,7 +982,7 @@ func shellOptionFix(p *Pass, st *Stages, sc *shell.Script, target int, hazards [
 		return display("the SHELL runs " + argv[0] + ", which dfix does not know to have -o pipefail: use bash or ash with \"-o\", \"pipefail\"")
 	case sh.Logical == nil || sh.Stage < 0:
 		return display("the SHELL instruction could not be located exactly: add \"-o\", \"pipefail\" to it")
-	case turnsOff(argv[1:], "pipefail"):
+	case offOnPurpose(argv):
 		// An option added before it would be turned off again: the fix never settled.
 		return display("the SHELL turns pipefail off (\"+o\", \"pipefail\"): take that out if a failing pipeline should fail the RUN")
 	}

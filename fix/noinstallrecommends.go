@@ -94,16 +94,18 @@ func checkNoInstallRecommends(p *Pass) {
 			if stages == nil {
 				stages = p.Facts.Stages()
 			}
-			var add []string
-			var last *syntax.Word
-			for _, need := range recNeeds {
-				if clients, w, ok := recommendedNeed(p, stages, s, c, sub, need); ok {
-					fix.Title += " and " + need.pkg + " (" + caNames(clients) + " " + need.purpose + ")"
-					add, last = append(add, need.pkg), w
+			// The list is read once for every package a Recommends used to bring.
+			if pkgs, ok := aptInstallPkgs(s, c, sub, pkgVars(p, s.In)); ok && len(pkgs) > 0 {
+				var add []string
+				for _, need := range recNeeds {
+					if clients := recommendedNeed(p, stages, s, c, pkgs, need); clients != nil {
+						fix.Title += " and " + need.pkg + " (" + neededBy(clients) + " " + need.purpose + ")"
+						add = append(add, need.pkg)
+					}
 				}
-			}
-			if len(add) > 0 {
-				fix.Edits = append(fix.Edits, caEdit(p, s, last, add))
+				if len(add) > 0 {
+					fix.Edits = append(fix.Edits, addPackagesEdit(p, s, pkgs[len(pkgs)-1].w, add))
+				}
 			}
 			p.Report(Diagnostic{
 				Start:   start,
@@ -217,9 +219,9 @@ var recNeeds = []recNeed{
 	{"xauth", map[string]string{"xvfb": "recommends it"}, map[string]bool{"xauth": true}, "for xvfb-run"},
 }
 
-// caNames says which packages need ca-certificates: "curl needs it", "curl and git
-// need it".
-func caNames(names []string) string {
+// neededBy says which packages need a package: "curl needs it", "curl and git need
+// it".
+func neededBy(names []string) string {
 	switch len(names) {
 	case 1:
 		return names[0] + " needs it"
@@ -324,23 +326,17 @@ func paramName(w *syntax.Word) (name string, quoted bool) {
 	return x.Param.Value, quoted
 }
 
-// recommendedNeed (for ca-certificates) returns the word after which to add ca-certificates to the apt-get install
-// call c (subcommand word sub) that --no-install-recommends is about to be added to,
-// and the TLS clients in its list that need it. ok is false when nothing needs it: no
-// TLS client in the list, ca-certificates (or a package that depends on it) in the
-// list or installed before in the stage or a stage it is built on, or a word of the
-// list that dfix cannot read.
-// (The same for any recNeed.)
-func recommendedNeed(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr, sub int, need recNeed) ([]string, *syntax.Word, bool) {
-	pkgs, ok := aptInstallPkgs(s, c, sub, pkgVars(p, s.In))
-	if !ok || len(pkgs) == 0 {
-		return nil, nil, false
-	}
+// recommendedNeed returns the packages of an apt-get install list (pkgs, of the call
+// c that --no-install-recommends is about to be added to) that reach need.pkg only
+// through a Recommends (curl for ca-certificates), or nil when nothing needs it: no
+// such package in the list, or need.pkg (or a package that depends on it) in the list
+// or installed before in the stage or a stage it is built on.
+func recommendedNeed(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr, pkgs []aptPkg, need recNeed) []string {
 	var clients []string
 	seen := map[string]bool{}
 	for _, pk := range pkgs {
 		if need.dependents[pk.name] {
-			return nil, nil, false
+			return nil
 		}
 		if need.clients[pk.name] != "" && !seen[pk.name] {
 			seen[pk.name] = true
@@ -348,15 +344,15 @@ func recommendedNeed(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExp
 		}
 	}
 	if len(clients) == 0 || installedBefore(p, stages, s, c, need) {
-		return nil, nil, false
+		return nil
 	}
-	return clients, pkgs[len(pkgs)-1].w, true
+	return clients
 }
 
-// caEdit inserts ca-certificates after the last package word: on a line of its own,
-// with the same indent, when that word starts its line (a list of one package per
+// addPackagesEdit inserts packages after the last package word: each on a line of its
+// own, with the same indent, when that word starts its line (a list of one package per
 // line), else on the same line.
-func caEdit(p *Pass, s *shell.Script, last *syntax.Word, add []string) rewrite.Edit {
+func addPackagesEdit(p *Pass, s *shell.Script, last *syntax.Word, add []string) rewrite.Edit {
 	at := s.FileEnd(last.End())
 	start := s.FileOffset(last.Pos())
 	li := p.Doc.LineOf(start) - 1
@@ -377,11 +373,11 @@ func caEdit(p *Pass, s *shell.Script, last *syntax.Word, add []string) rewrite.E
 	return rewrite.Edit{Start: at, End: at, New: " " + strings.Join(add, " ")}
 }
 
-// installedBefore (for ca-certificates) reports whether ca-certificates is in the image before the call c
-// runs: an apt install before it in the RUN, in an earlier RUN of the stage or in a
-// stage it is built on names ca-certificates or a package that depends on it, or
-// names a TLS client with recommends on (then either recommends bring it, or this rule
-// adds it there).
+// installedBefore reports whether need.pkg is in the image before the call c runs: an
+// apt install before it in the RUN, in an earlier RUN of the stage or in a stage it is
+// built on names need.pkg or a package that depends on it, or names one of its
+// clients with recommends on (then either recommends bring it, or this rule adds it
+// there).
 func installedBefore(p *Pass, stages *Stages, s *shell.Script, c *syntax.CallExpr, need recNeed) bool {
 	chain := map[int]bool{}
 	for _, st := range stages.chain(s.In.Stage) {

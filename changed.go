@@ -258,24 +258,23 @@ func changedSince(ctx context.Context, ref string, pathspecs []string, opts walk
 // its own name, a second symlink to one file. Given twice, a file's fix was printed
 // twice by --diff and its second -w write failed.
 func givenOnce(files []string) []string {
-	isLink := func(f string) bool {
-		fi, err := os.Lstat(f)
-		return err == nil && fi.Mode()&fs.ModeSymlink != 0
-	}
+	keys := make([]string, len(files))
+	links := make([]bool, len(files))
 	own := map[string]bool{} // the keys of the files listed under their own names
-	for _, f := range files {
-		if !isLink(f) {
-			own[realPath(f)] = true
+	for i, f := range files {
+		fi, err := os.Lstat(f)
+		keys[i], links[i] = realPath(f), err == nil && fi.Mode()&fs.ModeSymlink != 0
+		if !links[i] {
+			own[keys[i]] = true
 		}
 	}
 	seen := map[string]bool{}
 	out := files[:0]
-	for _, f := range files {
-		key := realPath(f)
-		if seen[key] || isLink(f) && own[key] {
+	for i, f := range files {
+		if seen[keys[i]] || links[i] && own[keys[i]] {
 			continue
 		}
-		seen[key] = true
+		seen[keys[i]] = true
 		out = append(out, f)
 	}
 	return out

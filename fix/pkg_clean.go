@@ -162,7 +162,7 @@ var berryPackageManager = regexp.MustCompile(`"packageManager"\s*:\s*"yarn@([2-9
 // There `yarn cache clean` may empty the project's own cache, which Plug'n'Play loads
 // packages from.
 func copiesBerryProject(ctx *buildContext, in *rewrite.Instruction) bool {
-	if !ctx.known() || in.Node.Flags != nil && slices.ContainsFunc(in.Node.Flags, func(f string) bool { return strings.HasPrefix(f, "--from") }) {
+	if !ctx.known() || slices.ContainsFunc(in.Node.Flags, func(f string) bool { return strings.HasPrefix(f, "--from") }) {
 		return false
 	}
 	words := nodeWords(in)

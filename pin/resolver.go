@@ -221,10 +221,7 @@ func (r *Resolver) start(ctx context.Context, ref, file string, asked, index boo
 	if index {
 		platform = nil
 	}
-	entryKey := key
-	if index && r.platform != nil {
-		entryKey += " index" // not the lookup of the same reference for --platform
-	}
+	entryKey := lockKey(key, platform) // the index and a platform's manifest are two lookups
 	r.mu.Lock()
 	e := r.entries[entryKey]
 	if e == nil {
